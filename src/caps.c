@@ -1,0 +1,97 @@
+#include "caps.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+
+int caps_query(struct caps_have *have)
+{
+	cap_t c = cap_get_proc();
+	if (!c)
+		return -errno;
+	cap_flag_value_t v;
+	cap_get_flag(c, CAP_KILL, CAP_PERMITTED, &v);
+	have->kill = v == CAP_SET;
+	cap_get_flag(c, CAP_SYS_PTRACE, CAP_PERMITTED, &v);
+	have->sys_ptrace = v == CAP_SET;
+	cap_free(c);
+	return 0;
+}
+
+int caps_restrict(bool keep_kill, bool keep_sys_ptrace, char *err, size_t errsz)
+{
+	cap_value_t keep[2];
+	int nkeep = 0;
+	if (keep_kill)
+		keep[nkeep++] = CAP_KILL;
+	if (keep_sys_ptrace)
+		keep[nkeep++] = CAP_SYS_PTRACE;
+
+	/* The bounding set can only shrink while CAP_SETPCAP is effective, so it
+	 * goes first; without CAP_SETPCAP it stays as it is (no_new_privs below
+	 * keeps it from being used anyway). */
+	if (CAP_IS_SUPPORTED(CAP_SETPCAP) && cap_get_bound(CAP_SETPCAP) >= 0) {
+		cap_t cur = cap_get_proc();
+		cap_flag_value_t setpcap = CAP_CLEAR;
+		if (cur) {
+			cap_get_flag(cur, CAP_SETPCAP, CAP_EFFECTIVE, &setpcap);
+			cap_free(cur);
+		}
+		if (setpcap == CAP_SET) {
+			for (cap_value_t v = 0; v <= cap_max_bits() - 1; v++) {
+				if ((keep_kill && v == CAP_KILL) ||
+				    (keep_sys_ptrace && v == CAP_SYS_PTRACE))
+					continue;
+				if (cap_get_bound(v) > 0 && cap_drop_bound(v) < 0) {
+					int e = errno;
+					snprintf(err, errsz, "cannot drop %s from the bounding set: %s",
+						 cap_to_name(v), strerror(e));
+					return -e;
+				}
+			}
+		}
+	}
+
+	if (cap_reset_ambient() < 0 && errno != EINVAL) {
+		int e = errno;
+		snprintf(err, errsz, "cannot clear the ambient set: %s", strerror(e));
+		return -e;
+	}
+
+	cap_t c = cap_init(); /* all clear */
+	if (!c) {
+		int e = errno;
+		snprintf(err, errsz, "cap_init: %s", strerror(e));
+		return -e;
+	}
+	if (nkeep) {
+		cap_set_flag(c, CAP_PERMITTED, nkeep, keep, CAP_SET);
+		cap_set_flag(c, CAP_EFFECTIVE, nkeep, keep, CAP_SET);
+	}
+	int r = cap_set_proc(c);
+	int e = errno;
+	cap_free(c);
+	if (r < 0) {
+		snprintf(err, errsz, "cannot set the capability sets: %s", strerror(e));
+		return -e;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		e = errno;
+		snprintf(err, errsz, "cannot set no_new_privs: %s", strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+void caps_describe(char *buf, size_t size)
+{
+	cap_t c = cap_get_proc();
+	char *text = c ? cap_to_text(c, NULL) : NULL;
+	snprintf(buf, size, "%s", text ? text : "unknown");
+	if (text)
+		cap_free(text);
+	if (c)
+		cap_free(c);
+}

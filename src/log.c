@@ -1,0 +1,288 @@
+#include "log.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+static enum log_level min_level = LOG_INFO;
+static enum log_format format = LOG_LOGFMT;
+static FILE *stream;
+
+void log_configure(enum log_level level, enum log_format fmt)
+{
+	min_level = level;
+	format = fmt;
+}
+
+void log_set_stream(FILE *s) { stream = s; }
+
+static const char *const level_names[] = {"debug", "info", "warn", "error"};
+
+const char *log_level_name(enum log_level level) { return level_names[level]; }
+
+int log_level_parse(const char *s, enum log_level *out)
+{
+	for (size_t i = 0; i < sizeof level_names / sizeof *level_names; i++) {
+		if (strcasecmp(s, level_names[i]) == 0) {
+			*out = (enum log_level)i;
+			return 0;
+		}
+	}
+	if (strcasecmp(s, "warning") == 0) {
+		*out = LOG_WARN;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int log_format_parse(const char *s, enum log_format *out)
+{
+	if (strcasecmp(s, "logfmt") == 0 || strcasecmp(s, "text") == 0) {
+		*out = LOG_LOGFMT;
+		return 0;
+	}
+	if (strcasecmp(s, "json") == 0) {
+		*out = LOG_JSON;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+const char *log_format_name(enum log_format f) { return f == LOG_JSON ? "json" : "logfmt"; }
+
+static void append(struct log_line *l, const char *s, size_t n)
+{
+	/* Keep one byte for the newline and one for the closing brace. */
+	size_t room = sizeof l->buf - 2 - l->len;
+	if (n > room) {
+		n = room;
+		l->field_overflow = true;
+	}
+	memcpy(l->buf + l->len, s, n);
+	l->len += n;
+}
+
+static void append_s(struct log_line *l, const char *s) { append(l, s, strlen(s)); }
+
+static bool needs_quotes(const char *v)
+{
+	if (*v == '\0')
+		return true;
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if (*p <= ' ' || *p == '=' || *p == '"' || *p == '\\' || *p >= 0x7f)
+			return true;
+	return false;
+}
+
+size_t log_quote_logfmt(char *buf, size_t size, const char *v)
+{
+	size_t n = 0;
+#define PUT(c)                                                                                     \
+	do {                                                                                       \
+		if (n + 1 < size)                                                                  \
+			buf[n] = (c);                                                              \
+		n++;                                                                               \
+	} while (0)
+	if (!needs_quotes(v)) {
+		for (; *v; v++)
+			PUT(*v);
+	} else {
+		PUT('"');
+		for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+			if (*p == '"' || *p == '\\') {
+				PUT('\\');
+				PUT((char)*p);
+			} else if (*p == '\n') {
+				PUT('\\');
+				PUT('n');
+			} else if (*p < ' ' || *p == 0x7f) {
+				PUT('?');
+			} else {
+				PUT((char)*p);
+			}
+		}
+		PUT('"');
+	}
+#undef PUT
+	if (size)
+		buf[n < size ? n : size - 1] = '\0';
+	return n;
+}
+
+static void append_json_string(struct log_line *l, const char *v)
+{
+	append(l, "\"", 1);
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+		char esc[8];
+		if (*p == '"' || *p == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)*p;
+			append(l, esc, 2);
+		} else if (*p < 0x20) {
+			int n = snprintf(esc, sizeof esc, "\\u%04x", *p);
+			append(l, esc, (size_t)n);
+		} else {
+			append(l, (const char *)p, 1);
+		}
+	}
+	append(l, "\"", 1);
+}
+
+/* A field that does not fit is dropped whole, so a long line stays valid
+ * logfmt or JSON; the caller's later fields may still fit. */
+static size_t field_begin(struct log_line *l)
+{
+	l->field_overflow = false;
+	return l->len;
+}
+
+static void field_end(struct log_line *l, size_t start)
+{
+	if (l->field_overflow) {
+		l->len = start;
+		l->truncated = true;
+	}
+}
+
+static void append_key(struct log_line *l, const char *key)
+{
+	if (format == LOG_JSON) {
+		append(l, ",", 1);
+		append_json_string(l, key);
+		append(l, ":", 1);
+	} else {
+		append(l, " ", 1);
+		append_s(l, key);
+		append(l, "=", 1);
+	}
+}
+
+/* A value that is already a valid bare token in both formats (a number). */
+static void append_raw_value(struct log_line *l, const char *key, const char *v)
+{
+	size_t start = field_begin(l);
+	append_key(l, key);
+	append_s(l, v);
+	field_end(l, start);
+}
+
+bool log_begin(struct log_line *l, enum log_level level, const char *event)
+{
+	if (level < min_level)
+		return false;
+	int saved = errno;
+	l->len = 0;
+	l->truncated = false;
+
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	struct tm tm;
+	gmtime_r(&ts.tv_sec, &tm);
+	char when[64];
+	snprintf(when, sizeof when, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+
+	if (format == LOG_JSON) {
+		append_s(l, "{\"ts\":");
+		append_json_string(l, when);
+		append_s(l, ",\"level\":");
+		append_json_string(l, level_names[level]);
+		append_s(l, ",\"event\":");
+		append_json_string(l, event);
+	} else {
+		append_s(l, "ts=");
+		append_s(l, when);
+		append_s(l, " level=");
+		append_s(l, level_names[level]);
+		append_s(l, " event=");
+		append_s(l, event);
+	}
+	errno = saved;
+	return true;
+}
+
+void log_str(struct log_line *l, const char *key, const char *value)
+{
+	int saved = errno;
+	if (!value)
+		value = "";
+	size_t start = field_begin(l);
+	append_key(l, key);
+	if (format == LOG_JSON) {
+		append_json_string(l, value);
+	} else {
+		char q[512];
+		size_t n = log_quote_logfmt(q, sizeof q, value);
+		if (n >= sizeof q)
+			l->field_overflow = true;
+		else
+			append(l, q, n);
+	}
+	field_end(l, start);
+	errno = saved;
+}
+
+void log_int(struct log_line *l, const char *key, int64_t value)
+{
+	int saved = errno;
+	char v[24];
+	snprintf(v, sizeof v, "%" PRId64, value);
+	append_raw_value(l, key, v);
+	errno = saved;
+}
+
+void log_uint(struct log_line *l, const char *key, uint64_t value)
+{
+	int saved = errno;
+	char v[24];
+	snprintf(v, sizeof v, "%" PRIu64, value);
+	append_raw_value(l, key, v);
+	errno = saved;
+}
+
+void log_dec1(struct log_line *l, const char *key, double value)
+{
+	int saved = errno;
+	char v[32];
+	snprintf(v, sizeof v, "%.1f", value);
+	append_raw_value(l, key, v);
+	errno = saved;
+}
+
+void log_bool(struct log_line *l, const char *key, bool value)
+{
+	append_raw_value(l, key, value ? "true" : "false");
+}
+
+void log_errno(struct log_line *l, int err)
+{
+	int saved = errno;
+	char buf[128];
+	/* GNU strerror_r returns the message, possibly not in buf. */
+	const char *msg = strerror_r(err, buf, sizeof buf);
+	log_str(l, "error", msg);
+	errno = saved;
+}
+
+void log_end(struct log_line *l)
+{
+	int saved = errno;
+	if (format == LOG_JSON)
+		l->buf[l->len++] = '}';
+	l->buf[l->len++] = '\n';
+	FILE *out = stream ? stream : stderr;
+	fwrite(l->buf, 1, l->len, out);
+	fflush(out);
+	errno = saved;
+}
+
+void log_msg(enum log_level level, const char *event, const char *msg)
+{
+	struct log_line l;
+	if (log_begin(&l, level, event)) {
+		log_str(&l, "msg", msg);
+		log_end(&l);
+	}
+}

@@ -1,0 +1,155 @@
+#include "loop.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define TAG_SIGNAL 2ULL
+#define TAG_TIMER 3ULL
+
+uint64_t loop_now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static int arm_timer(int fd, uint64_t interval_us)
+{
+	struct itimerspec its = {
+		.it_interval = {(time_t)(interval_us / 1000000), (long)(interval_us % 1000000) * 1000},
+		.it_value = {(time_t)(interval_us / 1000000), (long)(interval_us % 1000000) * 1000},
+	};
+	return timerfd_settime(fd, 0, &its, NULL) < 0 ? -errno : 0;
+}
+
+int loop_init(struct loop *lp, int epfd, int sigfd, struct settings *s, const struct cli *cli,
+	      char *const *envp, struct watch *w)
+{
+	memset(lp, 0, sizeof *lp);
+	lp->epfd = epfd;
+	lp->sigfd = sigfd;
+	lp->s = s;
+	lp->cli = cli;
+	lp->envp = envp;
+	lp->w = w;
+	lp->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (lp->timerfd < 0)
+		return -errno;
+	int r = arm_timer(lp->timerfd, s->interval_us);
+	if (r)
+		return r;
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = TAG_SIGNAL << 32};
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, sigfd, &ev) < 0)
+		return -errno;
+	ev.data.u64 = TAG_TIMER << 32;
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, lp->timerfd, &ev) < 0)
+		return -errno;
+	lp->next_rescan_us = loop_now_us() + s->rescan_interval_us;
+	return 0;
+}
+
+/* SIGHUP: read the file again; keep the old settings if the new ones fail. */
+static void reload(struct loop *lp)
+{
+	char err[SETTINGS_ERR_MAX];
+	struct settings next;
+	if (settings_resolve(&next, lp->cli, lp->envp, err, sizeof err)) {
+		struct log_line l;
+		if (log_begin(&l, LOG_ERROR, "reload_failed")) {
+			log_str(&l, "problem", err);
+			log_str(&l, "effect", "keeping the previous settings");
+			log_end(&l);
+		}
+		return;
+	}
+	/* The /proc root is where everything we hold came from: not reloadable. */
+	memcpy(next.proc_root, lp->s->proc_root, sizeof next.proc_root);
+	bool interval_changed = next.interval_us != lp->s->interval_us;
+	*lp->s = next;
+	log_configure(lp->s->log_level, lp->s->log_format);
+	if (interval_changed)
+		arm_timer(lp->timerfd, lp->s->interval_us);
+	watch_set_settings(lp->w, lp->s);
+	struct log_line l;
+	if (log_begin(&l, LOG_INFO, "reloaded")) {
+		const char *path = settings_config_path(lp->cli, lp->envp);
+		log_str(&l, "config", path ? path : "none");
+		log_end(&l);
+	}
+}
+
+/* Returns 1 to stop, 0 to go on. */
+static int on_signal(struct loop *lp)
+{
+	struct signalfd_siginfo si;
+	for (;;) {
+		ssize_t n = read(lp->sigfd, &si, sizeof si);
+		if (n != (ssize_t)sizeof si)
+			return 0;
+		if (si.ssi_signo == SIGHUP) {
+			reload(lp);
+		} else {
+			struct log_line l;
+			if (log_begin(&l, LOG_INFO, "stop")) {
+				log_str(&l, "signal", si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+				log_end(&l);
+			}
+			return 1;
+		}
+	}
+}
+
+static void on_timer(struct loop *lp)
+{
+	uint64_t expirations;
+	if (read(lp->timerfd, &expirations, sizeof expirations) < 0)
+		return;
+	uint64_t now = loop_now_us();
+	if (now >= lp->next_rescan_us) {
+		int r = watch_rescan(lp->w, now);
+		if (r) {
+			struct log_line l;
+			if (log_begin(&l, LOG_ERROR, "rescan_failed")) {
+				log_str(&l, "proc_root", lp->s->proc_root);
+				log_errno(&l, -r);
+				log_end(&l);
+			}
+		}
+		lp->next_rescan_us = now + lp->s->rescan_interval_us;
+	}
+	watch_tick(lp->w, now);
+}
+
+int loop_run(struct loop *lp)
+{
+	struct epoll_event evs[64];
+	for (;;) {
+		int n = epoll_wait(lp->epfd, evs, 64, -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		for (int i = 0; i < n; i++) {
+			uint64_t tag = evs[i].data.u64 >> 32;
+			if (tag == TAG_SIGNAL) {
+				if (on_signal(lp))
+					return 0;
+			} else if (tag == TAG_TIMER) {
+				on_timer(lp);
+			} else if (tag == WATCH_TAG_PIDFD) {
+				pid_t pid = (pid_t)(evs[i].data.u64 & 0xffffffffu);
+				watch_process_exited(lp->w, pid, loop_now_us());
+			}
+		}
+	}
+}

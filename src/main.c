@@ -1,0 +1,223 @@
+/* oomsentry: watches the memory of the other containers of a pod and signals
+ * their processes at the warning and critical levels.
+ *
+ * main() is a list of steps; each may end the program with a documented exit
+ * code. After the line marked "steady state" nothing exits but a stop request.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "log.h"
+#include "loop.h"
+#include "settings.h"
+#include "signame.h"
+#include "watch.h"
+
+enum exit_code {
+	EXIT_CLEAN = 0,        /* stopped by SIGTERM/SIGINT, or a one-shot finished */
+	EXIT_RUNTIME = 1,      /* the loop itself broke, or setup failed at run time */
+	EXIT_USAGE = 2,        /* bad flag, variable or file */
+	EXIT_CAPABILITY = 3,   /* a needed capability is missing */
+	EXIT_PROC = 4,         /* the /proc root cannot be read */
+};
+
+extern char **environ;
+
+static void die_setup(int code, const char *what, const char *detail)
+{
+	fprintf(stderr, "oomsentry: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
+	exit(code);
+}
+
+/* Signals are blocked before anything else so that none arrives unhandled;
+ * they are read synchronously from a signalfd in the loop. */
+static int setup_signals(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+/* One pidfd per process: let the fd limit grow to what we are allowed. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static void check_proc_root(const struct settings *s)
+{
+	DIR *d = opendir(s->proc_root);
+	if (!d) {
+		char msg[SETTINGS_PATH_MAX + 64];
+		snprintf(msg, sizeof msg, "cannot read the /proc root \"%s\"", s->proc_root);
+		die_setup(EXIT_PROC, msg, strerror(errno));
+	}
+	closedir(d);
+}
+
+static void log_start(const struct settings *s, const char *caps)
+{
+	struct log_line l;
+	if (!log_begin(&l, LOG_INFO, "start"))
+		return;
+	char buf[64];
+	log_str(&l, "version", PACKAGE_VERSION);
+	units_format_threshold(buf, sizeof buf, &s->warning);
+	log_str(&l, "warning", buf);
+	units_format_threshold(buf, sizeof buf, &s->critical);
+	log_str(&l, "critical", buf);
+	log_str(&l, "metric", settings_metric_name(s->metric));
+	units_format_duration(buf, sizeof buf, s->interval_us);
+	log_str(&l, "interval", buf);
+	units_format_duration(buf, sizeof buf, s->cooldown_us);
+	log_str(&l, "cooldown", buf);
+	log_dec1(&l, "hysteresis", s->hysteresis_pct);
+	log_str(&l, "warning_signal", signame_format(s->warning_signal, buf, sizeof buf));
+	log_str(&l, "critical_signal", signame_format(s->critical_signal, buf, sizeof buf));
+	log_bool(&l, "dry_run", s->dry_run);
+	log_int(&l, "uid", (int64_t)geteuid());
+	log_str(&l, "caps", caps);
+	log_end(&l);
+}
+
+/* The start-up capability check, made on what the first scan found: exit 3
+ * if nothing can be watched or signalled for want of a capability; name each
+ * process we cannot see when some can be watched. */
+static void check_capabilities(const struct watch *w, const struct settings *s)
+{
+	struct watch_census c;
+	watch_census(w, &c);
+	char msg[512];
+	if (c.no_access && !c.watched) {
+		snprintf(msg, sizeof msg,
+			 "missing capability CAP_SYS_PTRACE: cannot read the cgroup of any other "
+			 "container (%u processes hidden, e.g. pid %d \"%s\"); %s",
+			 c.no_access, (int)c.no_access_pid, c.no_access_comm, CAPS_FIX_HINT);
+		die_setup(EXIT_CAPABILITY, msg, NULL);
+	}
+	if (!s->dry_run && c.watched && c.unsignalable == c.watched) {
+		snprintf(msg, sizeof msg,
+			 "missing capability CAP_KILL: cannot signal any watched process (they run "
+			 "as other users, e.g. pid %d \"%s\"); %s",
+			 (int)c.unsignalable_pid, c.unsignalable_comm, CAPS_FIX_HINT);
+		die_setup(EXIT_CAPABILITY, msg, NULL);
+	}
+	struct log_line l;
+	if ((c.no_access || (c.unsignalable && !s->dry_run)) &&
+	    log_begin(&l, LOG_ERROR, "capability_missing")) {
+		log_uint(&l, "hidden_processes", c.no_access);
+		log_uint(&l, "unsignalable_processes", s->dry_run ? 0 : c.unsignalable);
+		log_str(&l, "effect",
+			"these processes are not watched or not signalled; see process_unwatched "
+			"lines");
+		log_str(&l, "fix", CAPS_FIX_HINT);
+		log_end(&l);
+	}
+}
+
+static int run_once(struct settings *s)
+{
+	struct watch w;
+	watch_init(&w, s, -1, true, false);
+	int r = watch_rescan(&w, 0);
+	if (r) {
+		watch_free(&w);
+		die_setup(EXIT_PROC, "cannot list the /proc root", strerror(-r));
+	}
+	watch_print_once(&w, stdout);
+	fflush(stdout);
+	watch_free(&w);
+	return EXIT_CLEAN;
+}
+
+int main(int argc, char **argv)
+{
+	int sigfd = setup_signals();
+	if (sigfd < 0)
+		die_setup(EXIT_RUNTIME, "cannot set up signal handling", strerror(errno));
+
+	struct cli cli;
+	char err[SETTINGS_ERR_MAX];
+	if (settings_parse_args(argc, argv, &cli, err, sizeof err))
+		die_setup(EXIT_USAGE, err, NULL);
+	if (cli.help) {
+		settings_usage(stdout, "oomsentry");
+		return EXIT_CLEAN;
+	}
+	if (cli.version) {
+		printf("oomsentry %s\n", PACKAGE_VERSION);
+		return EXIT_CLEAN;
+	}
+
+	static struct settings s;
+	if (settings_resolve(&s, &cli, environ, err, sizeof err))
+		die_setup(EXIT_USAGE, err, NULL);
+	log_configure(s.log_level, s.log_format);
+	if (cli.print_config) {
+		settings_print(&s, stdout);
+		return EXIT_CLEAN;
+	}
+	check_proc_root(&s);
+	if (cli.once)
+		return run_once(&s);
+
+	raise_fd_limit();
+	struct caps_have have;
+	if (caps_query(&have))
+		die_setup(EXIT_RUNTIME, "cannot read the capability sets", strerror(errno));
+	if (caps_restrict(have.kill, have.sys_ptrace, err, sizeof err))
+		die_setup(EXIT_RUNTIME, "cannot drop capabilities", err);
+	char caps[256];
+	caps_describe(caps, sizeof caps);
+	log_start(&s, caps);
+
+	int epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (epfd < 0)
+		die_setup(EXIT_RUNTIME, "epoll_create1", strerror(errno));
+	static struct watch w;
+	/* As root without CAP_KILL the kill rule still lets us signal root's
+	 * processes; watch.c checks each process against that rule. */
+	watch_init(&w, &s, epfd, false, have.kill);
+	int r = watch_rescan(&w, loop_now_us());
+	if (r)
+		die_setup(EXIT_PROC, "cannot list the /proc root", strerror(-r));
+	check_capabilities(&w, &s);
+
+	struct loop lp;
+	if ((r = loop_init(&lp, epfd, sigfd, &s, &cli, environ, &w)))
+		die_setup(EXIT_RUNTIME, "cannot set up the event loop", strerror(-r));
+
+	/* ---- steady state: from here on errors are logged, not fatal ---- */
+	r = loop_run(&lp);
+	watch_free(&w);
+	if (r) {
+		struct log_line l;
+		if (log_begin(&l, LOG_ERROR, "loop_failed")) {
+			log_errno(&l, -r);
+			log_end(&l);
+		}
+		return EXIT_RUNTIME;
+	}
+	return EXIT_CLEAN;
+}

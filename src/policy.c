@@ -1,0 +1,77 @@
+#include "policy.h"
+
+#include <errno.h>
+#include <math.h>
+
+static uint64_t pct_of(double pct, uint64_t limit)
+{
+	/* long double keeps byte precision for any 64-bit limit. */
+	return (uint64_t)((long double)limit * (long double)pct / 100.0L);
+}
+
+int policy_params_for(const struct threshold *warning, const struct threshold *critical,
+		      double hysteresis_pct, uint64_t cooldown_us, uint64_t limit_bytes,
+		      struct policy_params *out)
+{
+	out->warning_bytes = warning->is_pct ? pct_of(warning->pct, limit_bytes) : warning->bytes;
+	out->critical_bytes =
+		critical->is_pct ? pct_of(critical->pct, limit_bytes) : critical->bytes;
+	out->hysteresis_bytes = pct_of(hysteresis_pct, limit_bytes);
+	out->cooldown_us = cooldown_us;
+	return out->warning_bytes < out->critical_bytes ? 0 : -EINVAL;
+}
+
+/* Below a threshold by the hysteresis (no underflow for small thresholds). */
+static bool below_by(uint64_t metric, uint64_t threshold, uint64_t hyst)
+{
+	return hyst >= threshold ? false : metric < threshold - hyst;
+}
+
+void policy_step(struct policy_state *st, const struct policy_params *p, uint64_t metric,
+		 uint64_t now_us, struct policy_decision *d)
+{
+	enum level from = st->level, to = from;
+
+	if (metric >= p->critical_bytes)
+		to = LEVEL_CRITICAL;
+	else if (from == LEVEL_CRITICAL && !below_by(metric, p->critical_bytes, p->hysteresis_bytes))
+		to = LEVEL_CRITICAL;
+	else if (metric >= p->warning_bytes)
+		to = LEVEL_WARNING;
+	else if (from >= LEVEL_WARNING && !below_by(metric, p->warning_bytes, p->hysteresis_bytes))
+		to = LEVEL_WARNING;
+	else
+		to = LEVEL_NORMAL;
+
+	d->from = from;
+	d->to = to;
+	d->signal = LEVEL_NORMAL;
+	d->repeat = false;
+	st->level = to;
+
+	if (to > from) {
+		d->signal = to;
+	} else if (to != LEVEL_NORMAL && st->signalled &&
+		   now_us - st->last_signal_us >= p->cooldown_us) {
+		/* Persisting (or fallen back from critical to warning): repeat the
+		 * current level's signal once the cooldown has passed. */
+		d->signal = to;
+		d->repeat = true;
+	}
+	if (d->signal != LEVEL_NORMAL) {
+		st->signalled = true;
+		st->last_signal_us = now_us;
+	}
+}
+
+const char *policy_level_name(enum level level)
+{
+	switch (level) {
+	case LEVEL_WARNING:
+		return "warning";
+	case LEVEL_CRITICAL:
+		return "critical";
+	default:
+		return "normal";
+	}
+}

@@ -1,0 +1,195 @@
+#include "procscan.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Skips `n` space-separated fields starting at p; NULL if they run out. */
+static const char *skip_fields(const char *p, int n)
+{
+	while (n-- > 0) {
+		p = strchr(p, ' ');
+		if (!p)
+			return NULL;
+		p++;
+	}
+	return p;
+}
+
+static int parse_u64_field(const char *p, uint64_t *out)
+{
+	if (!isdigit((unsigned char)*p))
+		return -EINVAL;
+	errno = 0;
+	char *end;
+	unsigned long long v = strtoull(p, &end, 10);
+	if (errno || (*end != ' ' && *end != '\n' && *end != '\0'))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int proc_parse_stat(const char *buf, struct proc_stat *out)
+{
+	/* "pid (comm) state ppid pgrp session tty tpgid flags ... starttime(22)".
+	 * comm is chosen by the program and may contain ") " itself, so the
+	 * fields after it are found from the last ')'. */
+	const char *open = strchr(buf, '(');
+	const char *close = strrchr(buf, ')');
+	if (!open || !close || close < open || close[1] != ' ')
+		return -EINVAL;
+	size_t n = (size_t)(close - open - 1);
+	if (n >= sizeof out->comm)
+		n = sizeof out->comm - 1;
+	memcpy(out->comm, open + 1, n);
+	out->comm[n] = '\0';
+
+	const char *p = close + 2; /* field 3: state */
+	if (!*p || p[1] != ' ')
+		return -EINVAL;
+	out->state = *p;
+	uint64_t v;
+	const char *f = skip_fields(p, 1); /* field 4: ppid */
+	if (!f || parse_u64_field(f, &v))
+		return -EINVAL;
+	out->ppid = (pid_t)v;
+	f = skip_fields(p, 6); /* field 9: flags */
+	if (!f || parse_u64_field(f, &v))
+		return -EINVAL;
+	out->flags = (unsigned long)v;
+	f = skip_fields(p, 19); /* field 22: starttime */
+	if (!f || parse_u64_field(f, &out->starttime))
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_hex_line(const char *buf, const char *key, uint64_t *out)
+{
+	const char *p = strstr(buf, key);
+	/* Only at the start of a line. */
+	while (p && p != buf && p[-1] != '\n')
+		p = strstr(p + 1, key);
+	if (!p)
+		return -EINVAL;
+	p += strlen(key);
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (!isxdigit((unsigned char)*p))
+		return -EINVAL;
+	errno = 0;
+	char *end;
+	unsigned long long v = strtoull(p, &end, 16);
+	if (errno || (*end != '\n' && *end != '\0'))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int proc_parse_status(const char *buf, struct proc_status *out)
+{
+	memset(out, 0, sizeof *out);
+	if (parse_hex_line(buf, "SigCgt:", &out->sig_caught) ||
+	    parse_hex_line(buf, "SigIgn:", &out->sig_ignored) ||
+	    parse_hex_line(buf, "SigBlk:", &out->sig_blocked))
+		return -EINVAL;
+	const char *u = strstr(buf, "\nUid:");
+	unsigned long r, e, s;
+	if (u && sscanf(u + 5, "%lu %lu %lu", &r, &e, &s) == 3) {
+		out->uid_real = (uid_t)r;
+		out->uid_effective = (uid_t)e;
+		out->uid_saved = (uid_t)s;
+		out->has_uid = true;
+	}
+	return 0;
+}
+
+bool proc_is_kernel_thread(const struct proc_stat *st) { return st->flags & PROC_PF_KTHREAD; }
+
+bool proc_is_zombie(const struct proc_stat *st) { return st->state == 'Z' || st->state == 'X'; }
+
+ssize_t proc_read_at(int dirfd, const char *name, char *buf, size_t size)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	size_t n = 0;
+	while (n < size - 1) {
+		ssize_t r = read(fd, buf + n, size - 1 - n);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = -errno;
+			close(fd);
+			return e;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = '\0';
+	return (ssize_t)n;
+}
+
+ssize_t proc_read(const char *proc_root, pid_t pid, const char *name, char *buf, size_t size)
+{
+	char path[512];
+	if (snprintf(path, sizeof path, "%s/%d/%s", proc_root, (int)pid, name) >= (int)sizeof path)
+		return -ENAMETOOLONG;
+	return proc_read_at(AT_FDCWD, path, buf, size);
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+	return (x > y) - (x < y);
+}
+
+int proc_list_pids(const char *proc_root, struct pid_list *list)
+{
+	DIR *d = opendir(proc_root);
+	if (!d)
+		return -errno;
+	list->len = 0;
+	struct dirent *e;
+	errno = 0;
+	while ((e = readdir(d))) {
+		const char *name = e->d_name;
+		if (!isdigit((unsigned char)name[0]))
+			continue;
+		char *end;
+		long v = strtol(name, &end, 10);
+		if (*end || v <= 0 || v > INT32_MAX)
+			continue;
+		if (list->len == list->cap) {
+			size_t cap = list->cap ? list->cap * 2 : 256;
+			pid_t *p = realloc(list->pids, cap * sizeof *p);
+			if (!p) {
+				closedir(d);
+				return -ENOMEM;
+			}
+			list->pids = p;
+			list->cap = cap;
+		}
+		list->pids[list->len++] = (pid_t)v;
+	}
+	int err = errno;
+	closedir(d);
+	if (err)
+		return -err;
+	qsort(list->pids, list->len, sizeof *list->pids, cmp_pid);
+	return 0;
+}
+
+void pid_list_free(struct pid_list *list)
+{
+	free(list->pids);
+	list->pids = NULL;
+	list->len = list->cap = 0;
+}

@@ -1,0 +1,78 @@
+/* settings: every knob of the sidecar, from four sources.
+ *
+ * Precedence: defaults < INI file < environment < command-line flags. Each
+ * setting has one INI key (lowercase), one environment variable (uppercase,
+ * oomhero's names where oomhero has one) and one long flag. All parsing and
+ * validation is here and pure: errors come back as one line naming the
+ * setting and the value, and the caller decides to exit.
+ */
+#ifndef OOMSENTRY_SETTINGS_H
+#define OOMSENTRY_SETTINGS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "log.h"
+#include "units.h"
+
+#define SETTINGS_PATH_MAX 512
+#define SETTINGS_LIST_MAX 512
+#define SETTINGS_ERR_MAX 512
+
+enum metric { METRIC_WORKING_SET, METRIC_USAGE };
+
+struct settings {
+	struct threshold warning;
+	struct threshold critical;
+	double hysteresis_pct;         /* percentage points of the limit */
+	uint64_t cooldown_us;
+	uint64_t interval_us;          /* how often cgroups are read */
+	uint64_t rescan_interval_us;   /* how often /proc is walked for new processes */
+	int warning_signal;
+	int critical_signal;
+	enum metric metric;
+	bool signal_unhandled;         /* also signal processes that do not catch it */
+	bool dry_run;
+	char include[SETTINGS_LIST_MAX]; /* comma-separated comm patterns; "" = all */
+	char exclude[SETTINGS_LIST_MAX];
+	enum log_format log_format;
+	enum log_level log_level;
+	char proc_root[SETTINGS_PATH_MAX];
+};
+
+/* What the command line asked for besides settings. */
+struct cli {
+	bool help, version, once, print_config;
+	const char *config;            /* --config FILE, or NULL */
+	/* Settings given as flags, applied after the environment. */
+	struct { int setting; const char *value; } flags[64];
+	int nflags;
+};
+
+void settings_defaults(struct settings *s);
+
+/* Parses argv (getopt_long). Returns 0 or -EINVAL with err set. */
+int settings_parse_args(int argc, char **argv, struct cli *cli, char *err, size_t errsz);
+
+/* Builds the effective settings: defaults, then the file (cli->config, else
+ * the CONFIG variable of envp, if any), then envp, then cli's flags, then the
+ * checks between settings. On error *out is untouched. Returns 0 or -errno. */
+int settings_resolve(struct settings *out, const struct cli *cli, char *const *envp, char *err,
+		     size_t errsz);
+
+/* The config file settings_resolve would read, or NULL. */
+const char *settings_config_path(const struct cli *cli, char *const *envp);
+
+/* Prints the settings as an INI file that settings_resolve reads back. */
+void settings_print(const struct settings *s, FILE *out);
+/* --help text. */
+void settings_usage(FILE *out, const char *prog);
+
+/* Is a process with this comm selected by include/exclude? */
+bool settings_comm_selected(const struct settings *s, const char *comm);
+
+/* The metric's name: "working_set" or "usage". */
+const char *settings_metric_name(enum metric m);
+
+#endif

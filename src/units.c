@@ -1,0 +1,262 @@
+#include "units.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* strtod accepts "inf", "nan", hex floats and leading blanks; users mean none
+ * of these, so only digits with an optional single decimal point pass. */
+static bool plain_decimal_prefix(const char *s, size_t *len)
+{
+	size_t i = 0, digits = 0;
+	bool dot = false;
+	for (; s[i]; i++) {
+		if (isdigit((unsigned char)s[i]))
+			digits++;
+		else if (s[i] == '.' && !dot)
+			dot = true;
+		else
+			break;
+	}
+	*len = i;
+	return digits > 0;
+}
+
+static int parse_decimal(const char *s, double *out, const char **rest, const char **why)
+{
+	size_t len;
+	if (!s || !*s) {
+		*why = "empty value";
+		return -EINVAL;
+	}
+	if (!plain_decimal_prefix(s, &len)) {
+		*why = s[0] == '-' ? "must not be negative" : "not a number";
+		return -EINVAL;
+	}
+	char num[64];
+	if (len >= sizeof num) {
+		*why = "number too long";
+		return -ERANGE;
+	}
+	memcpy(num, s, len);
+	num[len] = '\0';
+	errno = 0;
+	char *end;
+	double v = strtod(num, &end);
+	if (errno == ERANGE || !isfinite(v)) {
+		*why = "number out of range";
+		return -ERANGE;
+	}
+	*out = v;
+	*rest = s + len;
+	return 0;
+}
+
+int units_parse_number(const char *s, double *out, const char **why)
+{
+	const char *rest;
+	int r = parse_decimal(s, out, &rest, why);
+	if (r)
+		return r;
+	if (*rest) {
+		*why = "trailing characters after the number";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+struct suffix {
+	const char *name;
+	double mult;
+};
+
+static const struct suffix size_suffixes[] = {
+	{"Ki", 1024.0}, {"Mi", 1048576.0}, {"Gi", 1073741824.0},
+	{"Ti", 1099511627776.0}, {"Pi", 1125899906842624.0}, {"Ei", 1152921504606846976.0},
+	{"k", 1e3}, {"K", 1e3}, {"M", 1e6}, {"G", 1e9}, {"T", 1e12}, {"P", 1e15}, {"E", 1e18},
+	{"B", 1.0},
+};
+
+static int size_from(double v, const char *suffix, uint64_t *bytes, const char **why)
+{
+	for (size_t i = 0; i < sizeof size_suffixes / sizeof *size_suffixes; i++) {
+		if (strcmp(suffix, size_suffixes[i].name) == 0) {
+			double b = v * size_suffixes[i].mult;
+			/* 2^64 is exactly representable; anything at or above overflows. */
+			if (b >= 18446744073709551616.0) {
+				*why = "size too large";
+				return -ERANGE;
+			}
+			*bytes = (uint64_t)b;
+			return 0;
+		}
+	}
+	*why = "unknown unit (use Ki, Mi, Gi, Ti or k, M, G, T)";
+	return -EINVAL;
+}
+
+int units_parse_size(const char *s, uint64_t *bytes, const char **why)
+{
+	double v;
+	const char *rest;
+	int r = parse_decimal(s, &v, &rest, why);
+	if (r)
+		return r;
+	if (!*rest) {
+		if (v != floor(v)) {
+			*why = "a size in bytes must be a whole number";
+			return -EINVAL;
+		}
+		return size_from(v, "B", bytes, why);
+	}
+	return size_from(v, rest, bytes, why);
+}
+
+int units_parse_threshold(const char *s, struct threshold *out, const char **why)
+{
+	double v;
+	const char *rest;
+	int r = parse_decimal(s, &v, &rest, why);
+	if (r)
+		return r;
+	struct threshold t = {0};
+	if (*rest == '\0' || strcmp(rest, "%") == 0) {
+		if (v <= 0) {
+			*why = "must be positive";
+			return -EINVAL;
+		}
+		if (v > 100) {
+			*why = "a percentage must be at most 100";
+			return -ERANGE;
+		}
+		t.is_pct = true;
+		t.pct = v;
+	} else {
+		r = size_from(v, rest, &t.bytes, why);
+		if (r)
+			return r;
+		if (t.bytes == 0) {
+			*why = "must be positive";
+			return -EINVAL;
+		}
+	}
+	*out = t;
+	return 0;
+}
+
+static const struct suffix duration_units[] = {
+	{"ns", 1e-3}, {"us", 1.0}, {"\xc2\xb5s", 1.0}, {"ms", 1e3},
+	{"s", 1e6}, {"m", 60e6}, {"h", 3600e6},
+};
+
+int units_parse_duration_us(const char *s, uint64_t *us, const char **why)
+{
+	if (!s || !*s) {
+		*why = "empty value";
+		return -EINVAL;
+	}
+	if (s[0] == '-') {
+		*why = "must not be negative";
+		return -EINVAL;
+	}
+	/* Legacy form: a bare integer is seconds. */
+	bool all_digits = true;
+	for (const char *p = s; *p; p++)
+		if (!isdigit((unsigned char)*p))
+			all_digits = false;
+	if (all_digits) {
+		errno = 0;
+		char *end;
+		unsigned long long secs = strtoull(s, &end, 10);
+		if (errno == ERANGE || secs > UINT64_MAX / 1000000) {
+			*why = "duration too long";
+			return -ERANGE;
+		}
+		*us = (uint64_t)secs * 1000000;
+		return 0;
+	}
+	/* Go form: one or more <number><unit> groups. "0" alone was handled above. */
+	double total = 0;
+	const char *p = s;
+	while (*p) {
+		double v;
+		const char *rest;
+		int r = parse_decimal(p, &v, &rest, why);
+		if (r) {
+			if (r == -EINVAL)
+				*why = "not a duration (use e.g. 30s, 1m30s, 250ms, or seconds)";
+			return r;
+		}
+		size_t best = 0;
+		double mult = 0;
+		for (size_t i = 0; i < sizeof duration_units / sizeof *duration_units; i++) {
+			size_t n = strlen(duration_units[i].name);
+			/* Longest match: "ms" before "m". */
+			if (strncmp(rest, duration_units[i].name, n) == 0 && n > best) {
+				best = n;
+				mult = duration_units[i].mult;
+			}
+		}
+		if (!best) {
+			*why = *rest ? "unknown duration unit (use h, m, s, ms, us)"
+				     : "missing unit (use e.g. 30s, 1m30s, 250ms)";
+			return -EINVAL;
+		}
+		total += v * mult;
+		p = rest + best;
+	}
+	if (total >= 18446744073709551616.0) {
+		*why = "duration too long";
+		return -ERANGE;
+	}
+	*us = (uint64_t)llround(total);
+	return 0;
+}
+
+int units_parse_bool(const char *s, bool *out, const char **why)
+{
+	static const char *const yes[] = {"true", "yes", "on", "1"};
+	static const char *const no[] = {"false", "no", "off", "0"};
+	if (!s || !*s) {
+		*why = "empty value";
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	*why = "not a boolean (use true or false)";
+	return -EINVAL;
+}
+
+void units_format_duration(char *buf, unsigned long size, uint64_t us)
+{
+	if (us % 1000000 == 0)
+		snprintf(buf, size, "%llus", (unsigned long long)(us / 1000000));
+	else if (us % 1000 == 0)
+		snprintf(buf, size, "%llums", (unsigned long long)(us / 1000));
+	else
+		snprintf(buf, size, "%lluus", (unsigned long long)us);
+}
+
+void units_format_threshold(char *buf, unsigned long size, const struct threshold *t)
+{
+	if (t->is_pct)
+		snprintf(buf, size, "%g%%", t->pct);
+	else if (t->bytes % 1048576 == 0)
+		snprintf(buf, size, "%lluMi", (unsigned long long)(t->bytes / 1048576));
+	else if (t->bytes % 1024 == 0)
+		snprintf(buf, size, "%lluKi", (unsigned long long)(t->bytes / 1024));
+	else
+		snprintf(buf, size, "%lluB", (unsigned long long)t->bytes);
+}

@@ -1,0 +1,686 @@
+#include "watch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "deliver.h"
+#include "log.h"
+#include "signame.h"
+
+/* Read errors of one container are logged at most this often. */
+#define ERROR_LOG_EVERY_US (60ULL * 1000000)
+
+static const char *role_name(enum proc_role r)
+{
+	static const char *const names[] = {"watched",   "self",      "kernel_thread",
+					    "filtered",  "no_cgroup", "no_access"};
+	return names[r];
+}
+
+int watch_init(struct watch *w, const struct settings *s, int epfd, bool one_shot,
+	       bool have_kill)
+{
+	memset(w, 0, sizeof *w);
+	w->s = s;
+	w->epfd = epfd;
+	w->one_shot = one_shot;
+	w->have_kill = have_kill;
+	w->self_pid = getpid();
+	w->ruid = getuid();
+	w->euid = geteuid();
+	char path[SETTINGS_PATH_MAX + 16];
+	snprintf(path, sizeof path, "%s/self/cgroup", s->proc_root);
+	ssize_t n = proc_read_at(AT_FDCWD, path, w->self_cgroup, sizeof w->self_cgroup);
+	if (n < 0) {
+		/* Without it we cannot tell our own container apart; nothing in it
+		 * can have a limit we would act on without a handler check anyway. */
+		w->self_cgroup[0] = '\0';
+		struct log_line l;
+		if (log_begin(&l, LOG_WARN, "own_cgroup_unknown")) {
+			log_str(&l, "path", path);
+			log_errno(&l, (int)-n);
+			log_end(&l);
+		}
+	}
+	return 0;
+}
+
+static void container_free(struct container *ct)
+{
+	cg_reader_close(&ct->rd);
+	free(ct);
+}
+
+void watch_free(struct watch *w)
+{
+	for (size_t i = 0; i < w->nprocs; i++)
+		if (w->procs[i].pidfd >= 0)
+			close(w->procs[i].pidfd);
+	for (size_t i = 0; i < w->ncts; i++)
+		container_free(w->cts[i]);
+	free(w->procs);
+	free(w->cts);
+	pid_list_free(&w->scan);
+	memset(w, 0, sizeof *w);
+}
+
+static struct wproc *find_proc(struct watch *w, pid_t pid)
+{
+	size_t lo = 0, hi = w->nprocs;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (w->procs[mid].pid == pid)
+			return &w->procs[mid];
+		if (w->procs[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static void log_container(struct log_line *l, const struct container *ct)
+{
+	log_str(l, "cgroup", ct->cgpath);
+	log_str(l, "comm", ct->comm);
+}
+
+/* Reads the limit and recomputes the thresholds in bytes. */
+static void refresh_limit(struct watch *w, struct container *ct)
+{
+	uint64_t limit;
+	bool unlimited;
+	int r = cg_read_limit(&ct->rd, &limit, &unlimited);
+	if (r)
+		return; /* reported by the next failing sample */
+	bool changed = ct->have_limit != !unlimited || (!unlimited && ct->limit_bytes != limit);
+	ct->have_limit = !unlimited;
+	ct->limit_bytes = unlimited ? 0 : limit;
+	if (!ct->have_limit) {
+		if (!ct->unwatched_logged) {
+			struct log_line l;
+			if (log_begin(&l, LOG_INFO, "container_unwatched")) {
+				log_container(&l, ct);
+				log_str(&l, "reason", "no memory limit");
+				log_end(&l);
+			}
+			ct->unwatched_logged = true;
+		}
+		ct->params_ok = false;
+		return;
+	}
+	if (!changed && ct->params_ok)
+		return;
+	const struct settings *s = w->s;
+	ct->params_ok = policy_params_for(&s->warning, &s->critical, s->hysteresis_pct,
+					  s->cooldown_us, ct->limit_bytes, &ct->params) == 0;
+	struct log_line l;
+	if (log_begin(&l, ct->params_ok ? LOG_INFO : LOG_WARN, "container_limit")) {
+		log_container(&l, ct);
+		log_uint(&l, "limit_bytes", ct->limit_bytes);
+		log_uint(&l, "warning_bytes", ct->params.warning_bytes);
+		log_uint(&l, "critical_bytes", ct->params.critical_bytes);
+		if (!ct->params_ok)
+			log_str(&l, "problem", "warning is not below critical for this limit: unwatched");
+		else if (ct->params.critical_bytes > ct->limit_bytes)
+			log_str(&l, "problem", "critical is above the limit and cannot be reached");
+		log_end(&l);
+	}
+}
+
+static struct container *find_or_add_container(struct watch *w, const struct cg_location *loc,
+					       const char *comm, int *err)
+{
+	dev_t dev;
+	ino_t ino;
+	*err = cg_dir_identity(loc, &dev, &ino);
+	if (*err)
+		return NULL;
+	for (size_t i = 0; i < w->ncts; i++)
+		if (w->cts[i]->rd.dev == dev && w->cts[i]->rd.ino == ino)
+			return w->cts[i];
+
+	struct container *ct = calloc(1, sizeof *ct);
+	if (!ct) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	if ((*err = cg_reader_open(&ct->rd, loc))) {
+		free(ct);
+		return NULL;
+	}
+	if (w->ncts == w->ctcap) {
+		size_t cap = w->ctcap ? w->ctcap * 2 : 8;
+		struct container **p = realloc(w->cts, cap * sizeof *p);
+		if (!p) {
+			container_free(ct);
+			*err = -ENOMEM;
+			return NULL;
+		}
+		w->cts = p;
+		w->ctcap = cap;
+	}
+	snprintf(ct->cgpath, sizeof ct->cgpath, "%s", loc->cgpath);
+	snprintf(ct->comm, sizeof ct->comm, "%s", comm);
+	ct->oom_known = cg_read_oom_kills(&ct->rd, &ct->oom_kills) == 0;
+	w->cts[w->ncts++] = ct;
+
+	struct log_line l;
+	if (log_begin(&l, LOG_INFO, "container_found")) {
+		log_container(&l, ct);
+		log_int(&l, "cgroup_version", loc->version);
+		log_str(&l, "path", loc->rel[0] ? loc->rel : "/");
+		log_end(&l);
+	}
+	refresh_limit(w, ct);
+	return ct;
+}
+
+static void log_oom_kill(const struct container *ct, uint64_t kills, uint64_t now_us)
+{
+	struct log_line l;
+	if (!log_begin(&l, LOG_ERROR, "oom_kill"))
+		return;
+	log_container(&l, ct);
+	log_uint(&l, "oom_kills", kills);
+	log_str(&l, "last_level", policy_level_name(ct->pol.level));
+	if (ct->last_signal) {
+		char name[16];
+		log_str(&l, "last_signal", signame_format(ct->last_signal, name, sizeof name));
+		log_str(&l, "last_signal_level", policy_level_name(ct->last_signal_level));
+		log_uint(&l, "since_last_signal_ms", (now_us - ct->last_signal_us) / 1000);
+	} else {
+		log_str(&l, "last_signal", "none");
+	}
+	if (ct->sampled) {
+		log_uint(&l, "last_working_set_bytes", ct->last.working_set_bytes);
+		log_uint(&l, "last_usage_bytes", ct->last.usage_bytes);
+	}
+	if (ct->have_limit)
+		log_uint(&l, "limit_bytes", ct->limit_bytes);
+	log_end(&l);
+}
+
+/* Logs OOM kills that happened since the last look. */
+static void check_oom(struct container *ct, uint64_t now_us)
+{
+	uint64_t kills;
+	if (!ct->oom_known || cg_read_oom_kills(&ct->rd, &kills))
+		return;
+	if (kills > ct->oom_kills)
+		log_oom_kill(ct, kills - ct->oom_kills, now_us);
+	ct->oom_kills = kills;
+}
+
+static void drop_container(struct watch *w, struct container *ct, uint64_t now_us)
+{
+	/* The last process is gone: the OOM killer may be why. The cgroup is
+	 * often still there (the runtime removes it a little later). */
+	check_oom(ct, now_us);
+	struct log_line l;
+	if (log_begin(&l, LOG_INFO, "container_gone")) {
+		log_container(&l, ct);
+		log_end(&l);
+	}
+	for (size_t i = 0; i < w->ncts; i++) {
+		if (w->cts[i] == ct) {
+			w->cts[i] = w->cts[--w->ncts];
+			break;
+		}
+	}
+	container_free(ct);
+}
+
+static void forget_proc(struct watch *w, struct wproc *p, uint64_t now_us)
+{
+	if (p->pidfd >= 0)
+		close(p->pidfd); /* also leaves the epoll set */
+	struct container *ct = p->role == ROLE_WATCHED ? p->ct : NULL;
+	size_t i = (size_t)(p - w->procs);
+	memmove(&w->procs[i], &w->procs[i + 1], (w->nprocs - i - 1) * sizeof *p);
+	w->nprocs--;
+	if (ct && --ct->nprocs == 0)
+		drop_container(w, ct, now_us);
+}
+
+void watch_process_exited(struct watch *w, pid_t pid, uint64_t now_us)
+{
+	/* A pidfd turns readable when its process exits (a zombie included: it
+	 * can no longer act on a signal). The entry always names that process,
+	 * even if the pid has been reused since. */
+	struct wproc *p = find_proc(w, pid);
+	if (!p)
+		return;
+	struct log_line l;
+	if (p->role == ROLE_WATCHED && log_begin(&l, LOG_DEBUG, "process_gone")) {
+		log_int(&l, "pid", p->pid);
+		log_str(&l, "comm", p->comm);
+		log_end(&l);
+	}
+	forget_proc(w, p, now_us);
+}
+
+/* Looks at a new pid and fills *p. Returns false if there is nothing to
+ * keep (the process vanished or is a zombie, or we are out of fds). */
+static bool discover(struct watch *w, pid_t pid, struct wproc *p, uint64_t now_us)
+{
+	const struct settings *s = w->s;
+	memset(p, 0, sizeof *p);
+	p->pid = pid;
+	p->pidfd = -1;
+	if (!w->one_shot) {
+		p->pidfd = deliver_open(pid);
+		if (p->pidfd < 0) {
+			if ((p->pidfd == -EMFILE || p->pidfd == -ENFILE) &&
+			    now_us - w->fd_err_logged_us >= ERROR_LOG_EVERY_US) {
+				struct log_line l;
+				if (log_begin(&l, LOG_ERROR, "pidfd_open_failed")) {
+					log_int(&l, "pid", pid);
+					log_errno(&l, -p->pidfd);
+					log_str(&l, "effect", "process not watched until fds free up");
+					log_end(&l);
+				}
+				w->fd_err_logged_us = now_us;
+			}
+			return false;
+		}
+	}
+
+	char buf[4096];
+	struct proc_stat st;
+	if (proc_read(s->proc_root, pid, "stat", buf, sizeof buf) < 0 ||
+	    proc_parse_stat(buf, &st) || proc_is_zombie(&st))
+		goto discard;
+	snprintf(p->comm, sizeof p->comm, "%s", st.comm);
+
+	if (proc_is_kernel_thread(&st)) {
+		p->role = ROLE_KTHREAD;
+		goto keep;
+	}
+	if (pid == w->self_pid) {
+		p->role = ROLE_SELF;
+		goto keep;
+	}
+	if (proc_read(s->proc_root, pid, "cgroup", buf, sizeof buf) < 0)
+		goto discard;
+	if (w->self_cgroup[0] && strcmp(buf, w->self_cgroup) == 0) {
+		p->role = ROLE_SELF;
+		goto keep;
+	}
+	if (!settings_comm_selected(s, p->comm)) {
+		p->role = ROLE_FILTERED;
+		goto keep;
+	}
+
+	struct proc_status status;
+	bool have_status = proc_read(s->proc_root, pid, "status", buf, sizeof buf) >= 0 &&
+			   proc_parse_status(buf, &status) == 0;
+	p->may_signal = w->have_kill ||
+			(have_status && status.has_uid &&
+			 deliver_uid_may_signal(w->ruid, w->euid, status.uid_real, status.uid_saved));
+
+	char pidstr[16];
+	snprintf(pidstr, sizeof pidstr, "%d", (int)pid);
+	struct cg_location loc;
+	int err = cg_locate(s->proc_root, pidstr, &loc);
+	if (!err) {
+		p->ct = find_or_add_container(w, &loc, p->comm, &err);
+	}
+	if (err) {
+		p->role = (err == -EACCES || err == -EPERM) ? ROLE_NO_ACCESS : ROLE_NO_CGROUP;
+		if (p->pidfd >= 0 && deliver_alive(p->pidfd))
+			goto discard;
+		struct log_line l;
+		if (log_begin(&l, p->role == ROLE_NO_ACCESS ? LOG_ERROR : LOG_WARN,
+			      "process_unwatched")) {
+			log_int(&l, "pid", pid);
+			log_str(&l, "comm", p->comm);
+			log_str(&l, "reason", p->role == ROLE_NO_ACCESS
+						      ? "cannot read its cgroup: CAP_SYS_PTRACE missing"
+						      : "no memory cgroup found");
+			log_errno(&l, -err);
+			log_end(&l);
+		}
+		goto keep;
+	}
+	p->role = ROLE_WATCHED;
+	p->ct->nprocs++;
+
+keep:
+	/* Everything read above belongs to the pidfd's process only if that
+	 * process still exists now: otherwise the pid may have been reused. */
+	if (p->pidfd >= 0) {
+		if (deliver_alive(p->pidfd)) {
+			if (p->role == ROLE_WATCHED && --p->ct->nprocs == 0)
+				drop_container(w, p->ct, now_us);
+			goto discard;
+		}
+		struct epoll_event ev = {.events = EPOLLIN,
+					 .data.u64 = (WATCH_TAG_PIDFD << 32) | (uint32_t)pid};
+		if (w->epfd >= 0 && epoll_ctl(w->epfd, EPOLL_CTL_ADD, p->pidfd, &ev) < 0) {
+			/* Without the exit notice the entry could outlive its pid;
+			 * drop it and try again on the next rescan. */
+			if (p->role == ROLE_WATCHED && --p->ct->nprocs == 0)
+				drop_container(w, p->ct, now_us);
+			goto discard;
+		}
+	}
+	struct log_line l;
+	if (log_begin(&l, LOG_DEBUG, "process_found")) {
+		log_int(&l, "pid", pid);
+		log_str(&l, "comm", p->comm);
+		log_str(&l, "role", role_name(p->role));
+		if (p->role == ROLE_WATCHED)
+			log_str(&l, "cgroup", p->ct->cgpath);
+		log_end(&l);
+	}
+	return true;
+discard:
+	if (p->pidfd >= 0)
+		close(p->pidfd);
+	p->pidfd = -1;
+	return false;
+}
+
+static int ensure_proc_capacity(struct watch *w, size_t need)
+{
+	if (need <= w->cap)
+		return 0;
+	size_t cap = w->cap ? w->cap : 64;
+	while (cap < need)
+		cap *= 2;
+	struct wproc *p = realloc(w->procs, cap * sizeof *p);
+	if (!p)
+		return -ENOMEM;
+	w->procs = p;
+	w->cap = cap;
+	return 0;
+}
+
+static int cmp_wproc(const void *a, const void *b)
+{
+	pid_t x = ((const struct wproc *)a)->pid, y = ((const struct wproc *)b)->pid;
+	return (x > y) - (x < y);
+}
+
+int watch_rescan(struct watch *w, uint64_t now_us)
+{
+	int r = proc_list_pids(w->s->proc_root, &w->scan);
+	if (r)
+		return r;
+
+	/* Known pids that are no longer listed are gone (their exit notice may
+	 * still be queued; forgetting them now is the same outcome). */
+	size_t j = 0;
+	for (size_t i = 0; i < w->nprocs;) {
+		pid_t pid = w->procs[i].pid;
+		while (j < w->scan.len && w->scan.pids[j] < pid)
+			j++;
+		if (j < w->scan.len && w->scan.pids[j] == pid)
+			i++;
+		else
+			forget_proc(w, &w->procs[i], now_us);
+	}
+
+	/* New pids, appended then sorted back into place. */
+	size_t known = w->nprocs;
+	size_t k = 0;
+	for (size_t i = 0; i < w->scan.len; i++) {
+		pid_t pid = w->scan.pids[i];
+		while (k < known && w->procs[k].pid < pid)
+			k++;
+		if (k < known && w->procs[k].pid == pid)
+			continue;
+		if (ensure_proc_capacity(w, w->nprocs + 1))
+			break;
+		if (discover(w, pid, &w->procs[w->nprocs], now_us))
+			w->nprocs++;
+	}
+	if (w->nprocs != known)
+		qsort(w->procs, w->nprocs, sizeof *w->procs, cmp_wproc);
+
+	/* Limits can change under a running container (in-place resize). */
+	for (size_t i = 0; i < w->ncts; i++)
+		refresh_limit(w, w->cts[i]);
+	return 0;
+}
+
+void watch_set_settings(struct watch *w, const struct settings *s)
+{
+	w->s = s;
+	for (size_t i = 0; i < w->ncts; i++) {
+		w->cts[i]->params_ok = false;
+		refresh_limit(w, w->cts[i]);
+	}
+}
+
+static void log_read_error(struct container *ct, int err, uint64_t now_us)
+{
+	if (ct->err_logged_us && now_us - ct->err_logged_us < ERROR_LOG_EVERY_US) {
+		ct->err_suppressed++;
+		return;
+	}
+	struct log_line l;
+	if (log_begin(&l, LOG_WARN, "cgroup_read_failed")) {
+		log_container(&l, ct);
+		log_errno(&l, -err);
+		if (ct->err_suppressed)
+			log_uint(&l, "suppressed", ct->err_suppressed);
+		log_end(&l);
+	}
+	ct->err_logged_us = now_us;
+	ct->err_suppressed = 0;
+}
+
+static uint64_t metric_of(const struct watch *w, const struct cg_sample *s)
+{
+	return w->s->metric == METRIC_USAGE ? s->usage_bytes : s->working_set_bytes;
+}
+
+static double pct_of_limit(uint64_t v, uint64_t limit)
+{
+	return limit ? 100.0 * (double)v / (double)limit : 0.0;
+}
+
+/* Decides for one process whether the signal goes out, and sends it. */
+static void signal_process(struct watch *w, struct container *ct, struct wproc *p, int signo,
+			   enum level lvl, bool repeat)
+{
+	const struct settings *s = w->s;
+	char name[16], buf[4096];
+	signame_format(signo, name, sizeof name);
+	uint8_t bit = (uint8_t)(1u << lvl);
+
+	struct proc_status st;
+	bool have = proc_read(s->proc_root, p->pid, "status", buf, sizeof buf) >= 0 &&
+		    proc_parse_status(buf, &st) == 0;
+	/* The status just read is this process's only if it is still alive. */
+	if (!have || deliver_alive(p->pidfd))
+		return;
+
+	const char *skip = NULL;
+	if (!proc_sig_in(st.sig_caught, signo) && !s->signal_unhandled &&
+	    !signame_meant_to_stop(signo)) {
+		if (proc_sig_in(st.sig_ignored, signo))
+			skip = "ignores the signal";
+		else if (signame_default_harms(signo))
+			skip = "no handler: the signal would kill or stop it";
+		else
+			skip = "no handler: the signal would do nothing";
+	}
+	if (!skip && !p->may_signal)
+		skip = "not allowed to signal it: CAP_KILL missing";
+
+	struct log_line l;
+	if (skip) {
+		if (!(p->skip_logged & bit) && log_begin(&l, LOG_INFO, "signal_skipped")) {
+			log_int(&l, "pid", p->pid);
+			log_str(&l, "comm", p->comm);
+			log_str(&l, "signal", name);
+			log_str(&l, "level", policy_level_name(lvl));
+			log_str(&l, "cgroup", ct->cgpath);
+			log_str(&l, "reason", skip);
+			log_end(&l);
+		}
+		p->skip_logged |= bit;
+		return;
+	}
+	int r = s->dry_run ? 0 : deliver_send(p->pidfd, signo);
+	if (r == -ESRCH)
+		return; /* exited meanwhile: normal */
+	if (r == -EPERM) {
+		if (!p->perm_logged && log_begin(&l, LOG_ERROR, "signal_failed")) {
+			log_int(&l, "pid", p->pid);
+			log_str(&l, "comm", p->comm);
+			log_str(&l, "signal", name);
+			log_str(&l, "reason", "not permitted: CAP_KILL missing");
+			log_end(&l);
+		}
+		p->perm_logged = true;
+		return;
+	}
+	if (log_begin(&l, r ? LOG_ERROR : LOG_INFO,
+		      r ? "signal_failed" : s->dry_run ? "signal_dry_run" : "signal_sent")) {
+		log_int(&l, "pid", p->pid);
+		log_str(&l, "comm", p->comm);
+		log_str(&l, "signal", name);
+		log_str(&l, "level", policy_level_name(lvl));
+		log_str(&l, "cgroup", ct->cgpath);
+		log_bool(&l, "repeat", repeat);
+		if (r)
+			log_errno(&l, -r);
+		log_end(&l);
+	}
+}
+
+static void act(struct watch *w, struct container *ct, const struct policy_decision *d,
+		uint64_t metric, uint64_t now_us)
+{
+	struct log_line l;
+	if (d->to != d->from && log_begin(&l, d->to > d->from ? LOG_WARN : LOG_INFO, "level")) {
+		log_container(&l, ct);
+		log_str(&l, "from", policy_level_name(d->from));
+		log_str(&l, "to", policy_level_name(d->to));
+		log_str(&l, "metric", settings_metric_name(w->s->metric));
+		log_uint(&l, "value_bytes", metric);
+		log_uint(&l, "limit_bytes", ct->limit_bytes);
+		log_dec1(&l, "pct", pct_of_limit(metric, ct->limit_bytes));
+		log_end(&l);
+	}
+	if (d->signal == LEVEL_NORMAL)
+		return;
+	int signo = d->signal == LEVEL_CRITICAL ? w->s->critical_signal : w->s->warning_signal;
+	ct->last_signal = signo;
+	ct->last_signal_level = d->signal;
+	ct->last_signal_us = now_us;
+	for (size_t i = 0; i < w->nprocs; i++) {
+		struct wproc *p = &w->procs[i];
+		if (p->role == ROLE_WATCHED && p->ct == ct)
+			signal_process(w, ct, p, signo, d->signal, d->repeat);
+	}
+}
+
+static int sample(struct watch *w, struct container *ct)
+{
+	int r = cg_read_sample(&ct->rd, w->s->metric == METRIC_WORKING_SET, &ct->last);
+	ct->sampled = r == 0;
+	return r;
+}
+
+void watch_tick(struct watch *w, uint64_t now_us)
+{
+	for (size_t i = 0; i < w->ncts; i++) {
+		struct container *ct = w->cts[i];
+		if (!ct->params_ok)
+			continue;
+		int r = sample(w, ct);
+		if (r) {
+			log_read_error(ct, r, now_us);
+			continue;
+		}
+		uint64_t metric = metric_of(w, &ct->last);
+		struct policy_decision d;
+		policy_step(&ct->pol, &ct->params, metric, now_us, &d);
+		if (d.to != d.from || d.signal != LEVEL_NORMAL)
+			act(w, ct, &d, metric, now_us);
+		check_oom(ct, now_us);
+	}
+}
+
+void watch_census(const struct watch *w, struct watch_census *c)
+{
+	memset(c, 0, sizeof *c);
+	for (size_t i = 0; i < w->nprocs; i++) {
+		const struct wproc *p = &w->procs[i];
+		if (p->role == ROLE_NO_ACCESS) {
+			if (!c->no_access++) {
+				c->no_access_pid = p->pid;
+				snprintf(c->no_access_comm, sizeof c->no_access_comm, "%s", p->comm);
+			}
+		} else if (p->role == ROLE_WATCHED) {
+			c->watched++;
+			if (!p->may_signal && !c->unsignalable++) {
+				c->unsignalable_pid = p->pid;
+				snprintf(c->unsignalable_comm, sizeof c->unsignalable_comm, "%s",
+					 p->comm);
+			}
+		}
+	}
+}
+
+void watch_print_once(struct watch *w, FILE *out)
+{
+	const struct settings *s = w->s;
+	for (size_t i = 0; i < w->ncts; i++)
+		if (w->cts[i]->params_ok || !w->cts[i]->have_limit)
+			sample(w, w->cts[i]);
+
+	for (size_t i = 0; i < w->nprocs; i++) {
+		struct wproc *p = &w->procs[i];
+		if (p->role != ROLE_WATCHED && p->role != ROLE_NO_ACCESS && p->role != ROLE_NO_CGROUP)
+			continue;
+		char buf[4096], q[256];
+		struct proc_status st;
+		bool have = proc_read(s->proc_root, p->pid, "status", buf, sizeof buf) >= 0 &&
+			    proc_parse_status(buf, &st) == 0;
+
+		fprintf(out, "pid=%d", (int)p->pid);
+		log_quote_logfmt(q, sizeof q, p->comm);
+		fprintf(out, " comm=%s", q);
+		struct container *ct = p->role == ROLE_WATCHED ? p->ct : NULL;
+		if (ct && ct->sampled) {
+			log_quote_logfmt(q, sizeof q, ct->cgpath);
+			fprintf(out, " cgroup=%s usage_bytes=%" PRIu64 " working_set_bytes=%" PRIu64, q,
+				ct->last.usage_bytes, ct->last.working_set_bytes);
+			if (ct->have_limit) {
+				uint64_t m = metric_of(w, &ct->last);
+				enum level lvl = LEVEL_NORMAL;
+				if (ct->params_ok)
+					lvl = m >= ct->params.critical_bytes  ? LEVEL_CRITICAL
+					      : m >= ct->params.warning_bytes ? LEVEL_WARNING
+									      : LEVEL_NORMAL;
+				fprintf(out, " limit_bytes=%" PRIu64 " pct=%.1f level=%s",
+					ct->limit_bytes, pct_of_limit(m, ct->limit_bytes),
+					ct->params_ok ? policy_level_name(lvl) : "none");
+			} else {
+				fprintf(out, " limit_bytes=max pct=- level=none");
+			}
+		} else {
+			const char *why = p->role == ROLE_NO_ACCESS ? "no_access"
+					  : p->role == ROLE_NO_CGROUP ? "no_cgroup"
+								      : "read_failed";
+			fprintf(out,
+				" cgroup=- usage_bytes=- working_set_bytes=- limit_bytes=- pct=- "
+				"level=unknown error=%s",
+				why);
+		}
+		fprintf(out, " catches_warning=%s catches_critical=%s\n",
+			have && proc_sig_in(st.sig_caught, s->warning_signal) ? "yes" : "no",
+			have && proc_sig_in(st.sig_caught, s->critical_signal) ? "yes" : "no");
+	}
+}

@@ -1,0 +1,89 @@
+# Shared by the end-to-end test scripts (sourced, not run).
+#
+# Exit codes follow automake's test driver: 0 pass, 1 fail, 77 skip. A test
+# whose prerequisite (root, cgroups, namespaces) is missing skips on a
+# developer's machine but FAILS when CI=true, so CI never passes by skipping.
+
+set -u
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+OOMSENTRY=${OOMSENTRY:-$top_builddir/src/oomsentry}
+MEMHOG=${MEMHOG:-$top_builddir/tests/helpers/memhog}
+FIXTURES=$top_srcdir/tests/fixtures
+CG_V1_MEMORY=/sys/fs/cgroup/memory
+
+TEST_NAME=$(basename "$0" .sh)
+WORK=$(mktemp -d "/tmp/oomsentry-$TEST_NAME.XXXXXX")
+CGROUPS=()
+PIDS=()
+
+cleanup() {
+	local p cg
+	for p in "${PIDS[@]:-}"; do
+		[ -n "$p" ] && kill -KILL "$p" 2>/dev/null
+	done
+	for p in "${PIDS[@]:-}"; do
+		[ -n "$p" ] && wait "$p" 2>/dev/null
+	done
+	for cg in "${CGROUPS[@]:-}"; do
+		[ -n "$cg" ] && [ -d "$cg" ] || continue
+		# Move stragglers out before removing the cgroup.
+		while read -r p; do echo "$p" >"$CG_V1_MEMORY/cgroup.procs" 2>/dev/null; done <"$cg/cgroup.procs"
+		rmdir "$cg" 2>/dev/null
+	done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+fail() {
+	echo "FAIL: $TEST_NAME: $*" >&2
+	for f in "$WORK"/*.log; do
+		[ -f "$f" ] || continue
+		echo "--- $f" >&2
+		tail -n 40 "$f" >&2
+	done
+	exit 1
+}
+
+pass() { echo "ok: $*"; }
+
+# Skip locally, fail in CI.
+missing_prerequisite() {
+	if [ "${CI:-}" = true ]; then
+		echo "FAIL: $TEST_NAME: prerequisite missing in CI: $*" >&2
+		exit 1
+	fi
+	echo "SKIP: $TEST_NAME: $*" >&2
+	exit 77
+}
+
+need_root() {
+	[ "$(id -u)" -eq 0 ] || missing_prerequisite "needs root"
+}
+
+need_v1_memory() {
+	need_root
+	[ -w "$CG_V1_MEMORY/cgroup.procs" ] || missing_prerequisite "needs a writable cgroup v1 memory hierarchy at $CG_V1_MEMORY"
+}
+
+# make_cgroup NAME LIMIT_BYTES: creates a v1 memory cgroup and sets CG to its
+# directory (not a subshell, so cleanup() learns of it).
+make_cgroup() {
+	CG=$CG_V1_MEMORY/oomsentry-test-$$-$1
+	mkdir "$CG" || fail "cannot create cgroup $CG"
+	CGROUPS+=("$CG")
+	echo "$2" >"$CG/memory.limit_in_bytes" || fail "cannot set limit on $CG"
+}
+
+# wait_for TIMEOUT_SECONDS COMMAND... : polls until the command succeeds.
+wait_for() {
+	local deadline=$(($(date +%s%N) + $1 * 1000000000))
+	shift
+	until "$@"; do
+		[ "$(date +%s%N)" -lt "$deadline" ] || return 1
+		sleep 0.05
+	done
+}
+
+alive() { kill -0 "$1" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]; }

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Runs every test of oomsentry: the Check unit tests, the same unit tests built
+# with ASan+UBSan, and the end-to-end tests against real processes, cgroups and
+# namespaces. Meant for root on Debian 12; installs what it needs with apt-get.
+#
+#   ./tests/run.sh            everything
+#   KEEP_BUILD=1 ./tests/run.sh   reuse the build directories of an earlier run
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+packages=(
+	build-essential autoconf automake libtool pkg-config
+	libcap-dev libinih-dev check
+	libjemalloc-dev libjemalloc2
+	util-linux binutils procps
+)
+
+install_packages() {
+	local missing=()
+	for p in "${packages[@]}"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "run.sh: missing packages ${missing[*]} and not root to install them" >&2
+		exit 1
+	fi
+	echo "run.sh: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Sums the "# PASS:" and failure lines of the test-suite.log files given.
+count() {
+	awk -v key="$1" '$1 == "#" && $2 == key":" { n += $3 } END { print n + 0 }' "${@:2}"
+}
+
+install_packages
+autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
+
+jobs=$(nproc)
+logs=()
+status=0
+
+run_build() {
+	local dir=$1
+	shift
+	local tests=${TESTS_OVERRIDE:-}
+	mkdir -p "$dir"
+	(
+		cd "$dir"
+		[ -f Makefile ] && [ -n "${KEEP_BUILD:-}" ] || "$top/configure" -q --enable-werror "$@"
+		make -s -j"$jobs"
+		if [ -n "$tests" ]; then
+			make -s -j"$jobs" check TESTS="$tests"
+		else
+			make -s check
+		fi
+	) || status=1
+	if [ -f "$dir/test-suite.log" ]; then
+		logs+=("$dir/test-suite.log")
+		# Show what failed, in full, where CI shows it.
+		grep -q '^# FAIL: *[1-9]\|^# ERROR: *[1-9]' "$dir/test-suite.log" && cat "$dir/test-suite.log"
+	fi
+	return 0
+}
+
+echo "== build and every test (static binary)"
+run_build _build/main
+
+echo "== unit tests under ASan+UBSan"
+unit_tests=$(sed -n '/^UNIT_TESTS = /,/^$/p' Makefile.am | tr -d '\\' | sed 's/^UNIT_TESTS = //' | xargs)
+TESTS_OVERRIDE="$unit_tests" run_build _build/asan --disable-static-binary --enable-sanitizers
+
+passed=$(count PASS "${logs[@]}")
+failed=$(( $(count FAIL "${logs[@]}") + $(count ERROR "${logs[@]}") + $(count XPASS "${logs[@]}") ))
+skipped=$(count SKIP "${logs[@]}")
+[ "$failed" -gt 0 ] && status=1
+[ "${#logs[@]}" -lt 2 ] && status=1
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+exit $status
