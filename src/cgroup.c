@@ -480,7 +480,8 @@ int cg_read_oom_kills(const struct cg_reader *r, uint64_t *count)
 int cg_dir_identity(const struct cg_location *loc, dev_t *dev, ino_t *ino)
 {
 	char path[CG_DIR_MAX + CG_PATH_MAX];
-	snprintf(path, sizeof path, "%s%s", loc->mount, loc->rel);
+	if (snprintf(path, sizeof path, "%s%s", loc->mount, loc->rel) >= (int)sizeof path)
+		return -ENAMETOOLONG;
 	struct stat st;
 	if (stat(path, &st) < 0)
 		return -errno;

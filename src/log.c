@@ -111,12 +111,48 @@ size_t log_quote_logfmt(char *buf, size_t size, const char *v)
 	return n;
 }
 
+/* Length of the valid UTF-8 sequence at p, or 0 if it is not one. Process
+ * names are arbitrary bytes; a JSON line must stay valid UTF-8. */
+static size_t utf8_len(const unsigned char *p)
+{
+	size_t n;
+	unsigned min;
+	unsigned cp;
+	if (*p < 0x80)
+		return 1;
+	if ((*p & 0xe0) == 0xc0) {
+		n = 2, min = 0x80, cp = *p & 0x1f;
+	} else if ((*p & 0xf0) == 0xe0) {
+		n = 3, min = 0x800, cp = *p & 0x0f;
+	} else if ((*p & 0xf8) == 0xf0) {
+		n = 4, min = 0x10000, cp = *p & 0x07;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
 static void append_json_string(struct log_line *l, const char *v)
 {
 	append(l, "\"", 1);
 	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
 		char esc[8];
-		if (*p == '"' || *p == '\\') {
+		if (*p >= 0x80) {
+			size_t n = utf8_len(p);
+			if (n) {
+				append(l, (const char *)p, n);
+				p += n - 1;
+			} else {
+				append(l, "\\ufffd", 6);
+			}
+		} else if (*p == '"' || *p == '\\') {
 			esc[0] = '\\';
 			esc[1] = (char)*p;
 			append(l, esc, 2);

@@ -22,6 +22,7 @@
 #include "loop.h"
 #include "settings.h"
 #include "signame.h"
+#include "sysroot.h"
 #include "watch.h"
 
 enum exit_code {
@@ -138,8 +139,10 @@ static void check_capabilities(const struct watch *w, const struct settings *s)
 
 static int run_once(struct settings *s)
 {
+	struct caps_have have = {0};
+	caps_query(&have);
 	struct watch w;
-	watch_init(&w, s, -1, true, false);
+	watch_init(&w, s, -1, true, have.kill, have.sys_ptrace);
 	int r = watch_rescan(&w, 0);
 	if (r) {
 		watch_free(&w);
@@ -178,6 +181,13 @@ int main(int argc, char **argv)
 		settings_print(&s, stdout);
 		return EXIT_CLEAN;
 	}
+	/* pidfds and signals act in our own PID namespace: another /proc root
+	 * would name other processes. It serves --once and --dry-run only. */
+	if (!cli.once && !s.dry_run && strcmp(s.proc_root, SYSROOT_DEFAULT_PROC) != 0)
+		die_setup(EXIT_USAGE,
+			  "invalid setting PROC_ROOT: a /proc root other than /proc works only "
+			  "with --once or --dry-run",
+			  s.proc_root);
 	check_proc_root(&s);
 	if (cli.once)
 		return run_once(&s);
@@ -198,7 +208,7 @@ int main(int argc, char **argv)
 	static struct watch w;
 	/* As root without CAP_KILL the kill rule still lets us signal root's
 	 * processes; watch.c checks each process against that rule. */
-	watch_init(&w, &s, epfd, false, have.kill);
+	watch_init(&w, &s, epfd, false, have.kill, have.sys_ptrace);
 	int r = watch_rescan(&w, loop_now_us());
 	if (r)
 		die_setup(EXIT_PROC, "cannot list the /proc root", strerror(-r));

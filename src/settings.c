@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "signame.h"
 
@@ -118,7 +119,7 @@ static int set_hysteresis(struct settings *s, const char *v, const char **why)
 }
 static void show_hysteresis(const struct settings *s, char *b, size_t n)
 {
-	snprintf(b, n, "%g", s->hysteresis_pct);
+	units_format_number(b, n, s->hysteresis_pct);
 }
 
 static int set_signal(int *dst, const char *v, const char **why)
@@ -361,7 +362,8 @@ static void errf(char *err, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
-enum { OPT_HELP = 1000, OPT_VERSION, OPT_ONCE, OPT_PRINT, OPT_CONFIG };
+/* getopt values: settings are OPT_SETTING + index; 0 means "unknown". */
+enum { OPT_SETTING = 0x100, OPT_HELP = 0x1000, OPT_VERSION, OPT_ONCE, OPT_PRINT, OPT_CONFIG };
 
 int settings_parse_args(int argc, char **argv, struct cli *cli, char *err, size_t errsz)
 {
@@ -370,7 +372,7 @@ int settings_parse_args(int argc, char **argv, struct cli *cli, char *err, size_
 	for (int i = 0; i < NDEFS; i++)
 		opts[n++] = (struct option){defs[i].flag,
 					    defs[i].boolean ? optional_argument : required_argument,
-					    NULL, i};
+					    NULL, OPT_SETTING + i};
 	opts[n++] = (struct option){"help", no_argument, NULL, OPT_HELP};
 	opts[n++] = (struct option){"version", no_argument, NULL, OPT_VERSION};
 	opts[n++] = (struct option){"once", no_argument, NULL, OPT_ONCE};
@@ -379,7 +381,7 @@ int settings_parse_args(int argc, char **argv, struct cli *cli, char *err, size_
 	opts[n] = (struct option){0};
 
 	memset(cli, 0, sizeof *cli);
-	optind = 1;
+	optind = 0; /* 0, not 1: a full reset of glibc's getopt state */
 	opterr = 0;
 	for (;;) {
 		int idx = -1;
@@ -409,20 +411,26 @@ int settings_parse_args(int argc, char **argv, struct cli *cli, char *err, size_
 			cli->config = optarg;
 			break;
 		case '?':
-			if (optopt >= 0 && optopt < NDEFS)
-				errf(err, errsz, "option --%s needs a value", defs[optopt].flag);
-			else if (optopt)
+			if (optopt >= OPT_SETTING && optopt < OPT_SETTING + NDEFS)
+				errf(err, errsz, "option --%s needs a value",
+				     defs[optopt - OPT_SETTING].flag);
+			else if (optopt == OPT_CONFIG)
+				errf(err, errsz, "option --config needs a value");
+			else if (optopt > 0 && optopt < 0x80)
 				errf(err, errsz, "unknown option -%c (see --help)", optopt);
+			else if (optopt >= OPT_HELP)
+				errf(err, errsz, "option %s takes no value (see --help)",
+				     argv[optind - 1]);
 			else
 				errf(err, errsz, "unknown option %s (see --help)", argv[optind - 1]);
 			return -EINVAL;
 		default:
-			if (c >= 0 && c < NDEFS) {
+			if (c >= OPT_SETTING && c < OPT_SETTING + NDEFS) {
 				if (cli->nflags == (int)(sizeof cli->flags / sizeof *cli->flags)) {
 					errf(err, errsz, "too many options");
 					return -EINVAL;
 				}
-				cli->flags[cli->nflags].setting = c;
+				cli->flags[cli->nflags].setting = c - OPT_SETTING;
 				cli->flags[cli->nflags].value = optarg ? optarg : "true";
 				cli->nflags++;
 			}
@@ -453,59 +461,98 @@ const char *settings_config_path(const struct cli *cli, char *const *envp)
 	return p && *p ? p : NULL;
 }
 
+/* libinih reads lines of at most INI_MAX_LINE - 1 characters (199 in
+ * Debian's build), goes on after an error, and treats an indented line as the
+ * continuation of the previous value. Reading through our own line reader
+ * lets us count lines, refuse overlong ones instead of letting them be split,
+ * and strip indentation so every line stands alone. */
 struct ini_ctx {
 	struct settings *s;
-	const char *path;
-	char *err;
-	size_t errsz;
-	bool failed;
+	FILE *f;
+	int line;         /* the line the parser is at */
+	int fail_line;    /* where our handler or reader found the first error */
+	char *why;
+	size_t whysz;
 };
+
+static char *read_ini_line(char *str, int num, void *stream)
+{
+	struct ini_ctx *ctx = stream;
+	if (!fgets(str, num, ctx->f))
+		return NULL;
+	ctx->line++;
+	size_t len = strlen(str);
+	if (len == (size_t)num - 1 && str[len - 1] != '\n' && !feof(ctx->f)) {
+		int c;
+		while ((c = fgetc(ctx->f)) != EOF && c != '\n')
+			;
+		if (!ctx->fail_line) {
+			ctx->fail_line = ctx->line;
+			snprintf(ctx->why, ctx->whysz, "line longer than %d characters", num - 2);
+		}
+		str[0] = '\0'; /* an empty line: no parse error of its own */
+		return str;
+	}
+	size_t lead = strspn(str, " \t");
+	if (lead)
+		memmove(str, str + lead, len - lead + 1);
+	return str;
+}
 
 static int on_ini_entry(void *user, const char *section, const char *name, const char *value)
 {
 	struct ini_ctx *ctx = user;
-	if (ctx->failed)
+	if (ctx->fail_line)
 		return 1; /* the first error is the one reported */
+	const char *why = NULL;
+	char msg[SETTINGS_ERR_MAX];
 	if (section[0] && strcmp(section, "oomsentry") != 0) {
-		errf(ctx->err, ctx->errsz, "unknown section [%s] (use [oomsentry] or none)", section);
-		ctx->failed = true;
-		return 0;
+		snprintf(msg, sizeof msg, "unknown section [%s] (use [oomsentry] or none)", section);
+	} else {
+		int i;
+		for (i = 0; i < NDEFS; i++)
+			if (strcmp(name, defs[i].key) == 0)
+				break;
+		if (i == NDEFS)
+			snprintf(msg, sizeof msg, "unknown key \"%s\"", name);
+		else if (defs[i].set(ctx->s, value, &why))
+			snprintf(msg, sizeof msg, "invalid setting %s=\"%s\": %s", name, value, why);
+		else
+			return 1;
 	}
-	for (int i = 0; i < NDEFS; i++) {
-		if (strcmp(name, defs[i].key) != 0)
-			continue;
-		const char *why = NULL;
-		if (defs[i].set(ctx->s, value, &why)) {
-			errf(ctx->err, ctx->errsz, "invalid setting %s=\"%s\": %s", name, value, why);
-			ctx->failed = true;
-			return 0;
-		}
-		return 1;
-	}
-	errf(ctx->err, ctx->errsz, "unknown key \"%s\"", name);
-	ctx->failed = true;
+	ctx->fail_line = ctx->line;
+	snprintf(ctx->why, ctx->whysz, "%s", msg);
 	return 0;
 }
 
 static int load_file(struct settings *s, const char *path, char *err, size_t errsz)
 {
 	char why[SETTINGS_ERR_MAX] = "";
-	struct ini_ctx ctx = {s, path, why, sizeof why, false};
-	errno = 0;
-	int line = ini_parse(path, on_ini_entry, &ctx);
-	if (line == -1) {
-		errf(err, errsz, "invalid setting CONFIG=\"%s\": cannot open: %s", path,
-		     strerror(errno ? errno : ENOENT));
+	FILE *f = fopen(path, "re");
+	struct stat st;
+	int e = f ? (fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode) ? EISDIR : 0) : errno;
+	if (e) {
+		if (f)
+			fclose(f);
+		errf(err, errsz, "invalid setting CONFIG=\"%s\": cannot read: %s", path,
+		     e == EISDIR ? "not a regular file" : strerror(e));
 		return -EINVAL;
 	}
+	struct ini_ctx ctx = {s, f, 0, 0, why, sizeof why};
+	int line = ini_parse_stream(read_ini_line, &ctx, on_ini_entry, &ctx);
+	fclose(f);
 	if (line == -2) {
 		errf(err, errsz, "%s: out of memory while reading", path);
 		return -ENOMEM;
 	}
-	if (line > 0) {
-		if (!why[0])
-			snprintf(why, sizeof why, "syntax error (expected key = value)");
-		errf(err, errsz, "%s:%d: %s", path, line, why);
+	if (line > 0 && (!ctx.fail_line || line < ctx.fail_line)) {
+		/* The parser's own complaint, before any of ours. */
+		errf(err, errsz, "%s:%d: syntax error (expected key = value or [oomsentry])", path,
+		     line);
+		return -EINVAL;
+	}
+	if (ctx.fail_line) {
+		errf(err, errsz, "%s:%d: %s", path, ctx.fail_line, why);
 		return -EINVAL;
 	}
 	return 0;

@@ -17,7 +17,8 @@
 #include "units.h"
 
 #define SETTINGS_PATH_MAX 512
-#define SETTINGS_LIST_MAX 512
+/* 180 characters: "include = <list>" must fit a 199-character INI line. */
+#define SETTINGS_LIST_MAX 181
 #define SETTINGS_ERR_MAX 512
 
 enum metric { METRIC_WORKING_SET, METRIC_USAGE };

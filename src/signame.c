@@ -44,6 +44,9 @@ int signame_parse(const char *s, int *signo)
 	if (isdigit((unsigned char)s[0])) {
 		if (parse_small_int(s, &n) || n < 1 || n > SIGRTMAX)
 			return -EINVAL;
+		/* 32 and 33 sit below SIGRTMIN: glibc keeps them for itself. */
+		if (n > 31 && n < SIGRTMIN)
+			return -EINVAL;
 		*signo = n;
 		return 0;
 	}

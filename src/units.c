@@ -59,13 +59,15 @@ static int parse_decimal(const char *s, double *out, const char **rest, const ch
 int units_parse_number(const char *s, double *out, const char **why)
 {
 	const char *rest;
-	int r = parse_decimal(s, out, &rest, why);
+	double v;
+	int r = parse_decimal(s, &v, &rest, why);
 	if (r)
 		return r;
 	if (*rest) {
 		*why = "trailing characters after the number";
 		return -EINVAL;
 	}
+	*out = v;
 	return 0;
 }
 
@@ -90,6 +92,10 @@ static int size_from(double v, const char *suffix, uint64_t *bytes, const char *
 			if (b >= 18446744073709551616.0) {
 				*why = "size too large";
 				return -ERANGE;
+			}
+			if (b != floor(b)) {
+				*why = "a size must come to a whole number of bytes";
+				return -EINVAL;
 			}
 			*bytes = (uint64_t)b;
 			return 0;
@@ -209,11 +215,12 @@ int units_parse_duration_us(const char *s, uint64_t *us, const char **why)
 		total += v * mult;
 		p = rest + best;
 	}
-	if (total >= 18446744073709551616.0) {
+	/* llround would overflow past 2^63: round by hand after the bound. */
+	if (total + 0.5 >= 18446744073709551616.0) {
 		*why = "duration too long";
 		return -ERANGE;
 	}
-	*us = (uint64_t)llround(total);
+	*us = (uint64_t)(total + 0.5);
 	return 0;
 }
 
@@ -249,10 +256,22 @@ void units_format_duration(char *buf, unsigned long size, uint64_t us)
 		snprintf(buf, size, "%lluus", (unsigned long long)us);
 }
 
+void units_format_number(char *buf, unsigned long size, double v)
+{
+	for (int prec = 6; prec <= 17; prec++) {
+		snprintf(buf, size, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			return;
+	}
+}
+
 void units_format_threshold(char *buf, unsigned long size, const struct threshold *t)
 {
-	if (t->is_pct)
-		snprintf(buf, size, "%g%%", t->pct);
+	if (t->is_pct) {
+		char num[40];
+		units_format_number(num, sizeof num, t->pct);
+		snprintf(buf, size, "%s%%", num);
+	}
 	else if (t->bytes % 1048576 == 0)
 		snprintf(buf, size, "%lluMi", (unsigned long long)(t->bytes / 1048576));
 	else if (t->bytes % 1024 == 0)

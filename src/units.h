@@ -38,6 +38,8 @@ int units_parse_bool(const char *s, bool *out, const char **why);
 
 /* Format microseconds the way units_parse_duration_us reads them back. */
 void units_format_duration(char *buf, unsigned long size, uint64_t us);
+/* The shortest decimal that reads back as exactly v. */
+void units_format_number(char *buf, unsigned long size, double v);
 /* Format a threshold the way units_parse_threshold reads it back. */
 void units_format_threshold(char *buf, unsigned long size, const struct threshold *t);
 

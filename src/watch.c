@@ -23,13 +23,14 @@ static const char *role_name(enum proc_role r)
 }
 
 int watch_init(struct watch *w, const struct settings *s, int epfd, bool one_shot,
-	       bool have_kill)
+	       bool have_kill, bool have_ptrace)
 {
 	memset(w, 0, sizeof *w);
 	w->s = s;
 	w->epfd = epfd;
 	w->one_shot = one_shot;
 	w->have_kill = have_kill;
+	w->have_ptrace = have_ptrace;
 	w->self_pid = getpid();
 	w->ruid = getuid();
 	w->euid = geteuid();
@@ -265,6 +266,28 @@ void watch_process_exited(struct watch *w, pid_t pid, uint64_t now_us)
 	forget_proc(w, p, now_us);
 }
 
+/* FNV-1a: cheap, and enough to notice that a small file changed. */
+static uint64_t hash_text(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* Has a young process moved to another cgroup or exec'd since discovery? */
+static bool unsettled(const struct watch *w, const struct wproc *p)
+{
+	char buf[4096];
+	struct proc_stat st;
+	if (proc_read(w->s->proc_root, p->pid, "cgroup", buf, sizeof buf) < 0)
+		return false; /* gone: the exit notice will come */
+	if (hash_text(buf) != p->cgroup_hash)
+		return true;
+	return proc_read(w->s->proc_root, p->pid, "stat", buf, sizeof buf) >= 0 &&
+	       proc_parse_stat(buf, &st) == 0 && strcmp(st.comm, p->comm) != 0;
+}
+
 /* Looks at a new pid and fills *p. Returns false if there is nothing to
  * keep (the process vanished or is a zombie, or we are out of fds). */
 static bool discover(struct watch *w, pid_t pid, struct wproc *p, uint64_t now_us)
@@ -308,6 +331,8 @@ static bool discover(struct watch *w, pid_t pid, struct wproc *p, uint64_t now_u
 	}
 	if (proc_read(s->proc_root, pid, "cgroup", buf, sizeof buf) < 0)
 		goto discard;
+	p->cgroup_hash = hash_text(buf);
+	p->settle_until_us = now_us + WATCH_SETTLE_US;
 	if (w->self_cgroup[0] && strcmp(buf, w->self_cgroup) == 0) {
 		p->role = ROLE_SELF;
 		goto keep;
@@ -332,7 +357,10 @@ static bool discover(struct watch *w, pid_t pid, struct wproc *p, uint64_t now_u
 		p->ct = find_or_add_container(w, &loc, p->comm, &err);
 	}
 	if (err) {
-		p->role = (err == -EACCES || err == -EPERM) ? ROLE_NO_ACCESS : ROLE_NO_CGROUP;
+		/* Denied with CAP_SYS_PTRACE in hand is not ours to fix (another
+		 * user namespace, say): that is "no cgroup", not "no access". */
+		p->role = (err == -EACCES || err == -EPERM) && !w->have_ptrace ? ROLE_NO_ACCESS
+									       : ROLE_NO_CGROUP;
 		if (p->pidfd >= 0 && deliver_alive(p->pidfd))
 			goto discard;
 		struct log_line l;
@@ -342,7 +370,7 @@ static bool discover(struct watch *w, pid_t pid, struct wproc *p, uint64_t now_u
 			log_str(&l, "comm", p->comm);
 			log_str(&l, "reason", p->role == ROLE_NO_ACCESS
 						      ? "cannot read its cgroup: CAP_SYS_PTRACE missing"
-						      : "no memory cgroup found");
+						      : "cannot find or read its memory cgroup");
 			log_errno(&l, -err);
 			log_end(&l);
 		}
@@ -421,10 +449,14 @@ int watch_rescan(struct watch *w, uint64_t now_us)
 		pid_t pid = w->procs[i].pid;
 		while (j < w->scan.len && w->scan.pids[j] < pid)
 			j++;
-		if (j < w->scan.len && w->scan.pids[j] == pid)
+		struct wproc *p = &w->procs[i];
+		bool listed = j < w->scan.len && w->scan.pids[j] == pid;
+		/* An unsettled process is forgotten here and found again below as
+		 * new, in its new cgroup. */
+		if (listed && !(now_us < p->settle_until_us && unsettled(w, p)))
 			i++;
 		else
-			forget_proc(w, &w->procs[i], now_us);
+			forget_proc(w, p, now_us);
 	}
 
 	/* New pids, appended then sorted back into place. */
@@ -603,12 +635,14 @@ void watch_tick(struct watch *w, uint64_t now_us)
 			log_read_error(ct, r, now_us);
 			continue;
 		}
+		/* Before the policy step: a kill drops the usage, and the report
+		 * must carry the level reached before it. */
+		check_oom(ct, now_us);
 		uint64_t metric = metric_of(w, &ct->last);
 		struct policy_decision d;
 		policy_step(&ct->pol, &ct->params, metric, now_us, &d);
 		if (d.to != d.from || d.signal != LEVEL_NORMAL)
 			act(w, ct, &d, metric, now_us);
-		check_oom(ct, now_us);
 	}
 }
 

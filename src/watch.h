@@ -36,6 +36,8 @@ struct wproc {
 	struct container *ct;        /* when ROLE_WATCHED */
 	char comm[PROC_COMM_MAX];
 	bool may_signal;             /* the kill(2) rule allows it (or CAP_KILL) */
+	uint64_t settle_until_us;    /* until then, re-checked at each rescan */
+	uint64_t cgroup_hash;        /* of /proc/PID/cgroup when discovered */
 	uint8_t skip_logged;         /* bit per level: a skip was already logged */
 	bool perm_logged;
 };
@@ -69,6 +71,7 @@ struct watch {
 	pid_t self_pid;
 	char self_cgroup[4096];      /* our own /proc/self/cgroup */
 	bool have_kill;              /* CAP_KILL effective */
+	bool have_ptrace;            /* CAP_SYS_PTRACE effective */
 	uid_t ruid, euid;
 	struct wproc *procs;         /* sorted by pid */
 	size_t nprocs, cap;
@@ -87,11 +90,17 @@ struct watch_census {
 	char no_access_comm[PROC_COMM_MAX], unsignalable_comm[PROC_COMM_MAX];
 };
 
+/* A new process may still be on its way into its container: a runtime
+ * starts it, moves it into the container's cgroup, then execs the workload.
+ * For this long after discovery its cgroup and name are re-read at each
+ * rescan, and a change makes it a new discovery. */
+#define WATCH_SETTLE_US (5ULL * 1000000)
+
 /* Epoll tags: the upper 32 bits of epoll_data.u64. The lower hold the pid. */
 #define WATCH_TAG_PIDFD 1ULL
 
 int watch_init(struct watch *w, const struct settings *s, int epfd, bool one_shot,
-	       bool have_kill);
+	       bool have_kill, bool have_ptrace);
 void watch_free(struct watch *w);
 
 /* Walks /proc: adds new processes, drops vanished ones, refreshes limits.

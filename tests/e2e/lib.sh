@@ -87,3 +87,45 @@ wait_for() {
 }
 
 alive() { kill -0 "$1" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
+
+# pod_start SCRIPT: runs SCRIPT under bash as PID 1 of a new PID namespace
+# with its own /proc, like a pod with shareProcessNamespace. Inside, `in_cg
+# DIR CMD...` starts CMD in the cgroup DIR in the background. The whole
+# namespace dies with it (--kill-child) when the test ends.
+pod_start() {
+	local prelude='in_cg() { local cg=$1; shift; (echo $BASHPID >"$cg/cgroup.procs" && exec "$@") & }'
+	unshare --pid --fork --mount-proc --kill-child -- bash -c "$prelude
+$1" &
+	POD_PID=$!
+	PIDS+=("$POD_PID")
+}
+
+# procs_of CGROUP_DIR COMM: host pids of processes named COMM in the cgroup.
+procs_of() {
+	local p
+	while read -r p; do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = "$2" ] && echo "$p"
+	done <"$1/cgroup.procs"
+}
+
+# log_has FILE PATTERN...: every pattern matches one and the same line.
+log_has() {
+	local f=$1
+	shift
+	local line ok
+	while IFS= read -r line; do
+		ok=1
+		for pat in "$@"; do
+			[[ $line == *"$pat"* ]] || { ok=0; break; }
+		done
+		[ $ok = 1 ] && return 0
+	done <"$f"
+	return 1
+}
+
+# pod_stop: ends the pod. unshare ignores SIGTERM while it waits for its
+# child, so it takes SIGKILL; --kill-child then takes the namespace down.
+pod_stop() {
+	kill -KILL "$POD_PID" 2>/dev/null
+	wait "$POD_PID" 2>/dev/null
+}

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# The command line: --version, --help, bad input (exit 2, one line naming the
+# setting and the value), precedence, --print-config, SIGHUP reload, SIGTERM.
+. "$(dirname "$0")/lib.sh"
+
+version=$(sed -n 's/^AC_INIT(\[oomsentry\], \[\([^]]*\)\].*/\1/p' "$top_srcdir/configure.ac")
+[ "$("$OOMSENTRY" --version)" = "oomsentry $version" ] || fail "--version: $("$OOMSENTRY" --version)"
+pass "--version prints $version"
+
+"$OOMSENTRY" --help >"$WORK/help" || fail "--help exited $?"
+for name in WARNING CRITICAL COOLDOWN HYSTERESIS WARNING_SIGNAL CRITICAL_SIGNAL INTERVAL \
+	RESCAN_INTERVAL METRIC SIGNAL_UNHANDLED INCLUDE EXCLUDE DRY_RUN LOG_FORMAT LOG_LEVEL \
+	PROC_ROOT CONFIG; do
+	grep -q "env $name," "$WORK/help" || fail "--help does not name $name"
+	flag=--$(echo "$name" | tr 'A-Z_' 'a-z-')
+	grep -q -- "$flag" "$WORK/help" || fail "--help does not list $flag"
+done
+pass "--help lists every flag with its variable"
+
+# bad NAME VALUE: the variable and its flag both exit 2 naming both parts.
+bad() {
+	local name=$1 value=$2 flag rc msg
+	flag=--$(echo "$name" | tr 'A-Z_' 'a-z-')
+	env "$name=$value" "$OOMSENTRY" --print-config >/dev/null 2>"$WORK/err"
+	rc=$?
+	msg=$(cat "$WORK/err")
+	[ $rc -eq 2 ] || fail "$name=\"$value\": exit $rc, want 2"
+	[ "$(wc -l <"$WORK/err")" -eq 1 ] || fail "$name=\"$value\": not one line: $msg"
+	[[ $msg == *"$name=\"$value\""* ]] || fail "$name=\"$value\": message does not name it: $msg"
+	"$OOMSENTRY" "$flag=$value" --print-config >/dev/null 2>"$WORK/err"
+	rc=$?
+	msg=$(cat "$WORK/err")
+	[ $rc -eq 2 ] || fail "$flag=\"$value\": exit $rc, want 2"
+	[[ $msg == *"$flag=\"$value\""* ]] || fail "$flag=\"$value\": message does not name it: $msg"
+}
+bad WARNING ""
+bad WARNING abc
+bad WARNING -5
+bad WARNING 0
+bad WARNING 101
+bad WARNING 99999999999999999999Ei
+bad CRITICAL 12parsecs
+bad COOLDOWN -1s
+bad COOLDOWN 1fortnight
+bad COOLDOWN 25h
+bad HYSTERESIS 51
+bad HYSTERESIS x
+bad WARNING_SIGNAL SIGFOO
+bad CRITICAL_SIGNAL 0
+bad INTERVAL 0
+bad INTERVAL 500us
+bad RESCAN_INTERVAL 2h
+bad METRIC rss
+bad SIGNAL_UNHANDLED maybe
+bad DRY_RUN 2
+bad INCLUDE "a,,b"
+bad EXCLUDE ","
+bad LOG_FORMAT xml
+bad LOG_LEVEL loud
+bad PROC_ROOT ""
+pass "bad values exit 2 naming the setting and value"
+
+WARNING=95 CRITICAL=90 "$OOMSENTRY" --print-config >/dev/null 2>"$WORK/err"
+[ $? -eq 2 ] && grep -q 'WARNING="95%" and CRITICAL="90%"' "$WORK/err" || fail "warning >= critical: $(cat "$WORK/err")"
+WARNING=50 CRITICAL=1Gi "$OOMSENTRY" --print-config >/dev/null 2>"$WORK/err"
+[ $? -eq 2 ] || fail "mixed percentage and size accepted"
+WARNING_SIGNAL=USR2 "$OOMSENTRY" --print-config >/dev/null 2>"$WORK/err"
+[ $? -eq 2 ] || fail "same signal for both levels accepted"
+"$OOMSENTRY" --no-such-flag 2>"$WORK/err"
+[ $? -eq 2 ] && grep -q -- '--no-such-flag' "$WORK/err" || fail "unknown flag: $(cat "$WORK/err")"
+"$OOMSENTRY" stray 2>"$WORK/err"
+[ $? -eq 2 ] || fail "stray argument accepted"
+pass "checks between settings and unknown flags exit 2"
+
+printf '[oomsentry]\nwarning = 60\n\n# comment\nwarnn = 70\n' >"$WORK/bad.ini"
+"$OOMSENTRY" --config "$WORK/bad.ini" --print-config >/dev/null 2>"$WORK/err"
+[ $? -eq 2 ] && grep -q "bad.ini:5: unknown key \"warnn\"" "$WORK/err" || fail "unknown INI key: $(cat "$WORK/err")"
+printf 'cooldown = soon\n' >"$WORK/bad2.ini"
+CONFIG=$WORK/bad2.ini "$OOMSENTRY" --print-config >/dev/null 2>"$WORK/err"
+[ $? -eq 2 ] && grep -q 'bad2.ini:1: invalid setting cooldown="soon"' "$WORK/err" || fail "bad INI value: $(cat "$WORK/err")"
+"$OOMSENTRY" --config "$WORK/missing.ini" --print-config >/dev/null 2>"$WORK/err"
+[ $? -eq 2 ] && grep -q 'missing.ini' "$WORK/err" || fail "missing config file: $(cat "$WORK/err")"
+pass "INI errors name the file, line and key"
+
+# Precedence: defaults < file < environment < flags.
+printf 'warning = 50\ncritical = 60\ncooldown = 1m\nmetric = usage\n' >"$WORK/good.ini"
+CONFIG=$WORK/good.ini CRITICAL=70 COOLDOWN=45 "$OOMSENTRY" --cooldown 1m30s --print-config >"$WORK/eff" ||
+	fail "good config: exit $?"
+grep -qx 'warning = 50%' "$WORK/eff" || fail "file value lost: $(cat "$WORK/eff")"
+grep -qx 'critical = 70%' "$WORK/eff" || fail "environment does not beat the file"
+grep -qx 'cooldown = 90s' "$WORK/eff" || fail "flag does not beat the environment"
+grep -qx 'metric = usage' "$WORK/eff" || fail "file value lost"
+grep -qx 'hysteresis = 5' "$WORK/eff" || fail "default lost"
+"$OOMSENTRY" --config "$WORK/eff" --print-config | cmp -s - "$WORK/eff" || fail "--print-config does not read back"
+pass "precedence and --print-config round trip"
+
+# Reload on SIGHUP keeps old settings when the new file is bad; SIGTERM stops fast.
+printf 'warning = 60\n' >"$WORK/live.ini"
+"$OOMSENTRY" --config "$WORK/live.ini" --dry-run --interval 50ms 2>"$WORK/daemon.log" &
+daemon=$!
+PIDS+=("$daemon")
+wait_for 5 log_has "$WORK/daemon.log" "event=start" "warning=60%" || fail "no start line"
+printf 'warning = nope\n' >"$WORK/live.ini"
+kill -HUP "$daemon"
+wait_for 5 log_has "$WORK/daemon.log" "event=reload_failed" 'nope' || fail "bad reload not reported"
+alive "$daemon" || fail "bad reload killed the daemon"
+printf 'warning = 70\nlog_format = json\n' >"$WORK/live.ini"
+kill -HUP "$daemon"
+wait_for 5 log_has "$WORK/daemon.log" '"event":"reloaded"' || fail "good reload not logged (as JSON)"
+t0=$(date +%s%N)
+kill -TERM "$daemon"
+wait "$daemon"
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ $rc -eq 0 ] || fail "SIGTERM: exit $rc"
+[ $ms -lt 1000 ] || fail "SIGTERM took $ms ms"
+pass "SIGHUP reload (bad kept old, good applied), SIGTERM exit 0 in $ms ms"

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The static binary against fake /proc trees (v1 and v2): --once lines.
+. "$(dirname "$0")/lib.sh"
+
+once() { "$OOMSENTRY" --proc-root "$FIXTURES/$1/proc" --once "${@:2}" 2>"$WORK/stderr.log"; }
+line_of() { grep "^pid=$1 " "$WORK/out" || fail "no line for pid $1"; }
+expect() { # expect PID KEY=VALUE...
+	local l
+	l=$(line_of "$1")
+	shift
+	for kv in "$@"; do
+		[[ " $l " == *" $kv "* ]] || fail "pid line lacks $kv: $l"
+	done
+}
+
+once v1 >"$WORK/out" || fail "--once on the v1 tree exited $?"
+expect 100 'comm="leaky app) x"' cgroup=/pod/app usage_bytes=104857600 working_set_bytes=83886080 \
+	limit_bytes=134217728 pct=62.5 level=normal catches_warning=yes catches_critical=yes
+expect 101 comm=sleep limit_bytes=134217728 catches_warning=no catches_critical=no
+expect 102 comm=ignorer catches_warning=no
+expect 200 limit_bytes=max level=none pct=-
+expect 500 comm=cachey usage_bytes=125829120 working_set_bytes=20971520 level=normal
+expect 600 limit_bytes=67108864 level=critical
+for absent in 2 300 400; do
+	grep -q "^pid=$absent " "$WORK/out" && fail "pid $absent (kernel thread, own container or zombie) listed"
+done
+[ "$(wc -l <"$WORK/out")" -eq 6 ] || fail "expected 6 lines, got: $(cat "$WORK/out")"
+pass "v1 tree"
+
+once v1 --metric usage >"$WORK/out" || fail "--once --metric usage exited $?"
+expect 500 comm=cachey level=critical pct=93.8
+pass "usage metric counts page cache"
+
+once v1 --warning 60 --critical 80 >"$WORK/out" || fail "exit $?"
+expect 100 level=warning
+once v1 --warning 50Mi --critical 100Mi >"$WORK/out" || fail "exit $?"
+expect 100 level=warning
+expect 600 level=warning
+pass "thresholds as percentages and sizes"
+
+once v2 >"$WORK/out" || fail "--once on the v2 tree exited $?"
+expect 100 comm=app cgroup=/pod/app usage_bytes=209715200 working_set_bytes=199229440 \
+	limit_bytes=268435456 pct=74.2 level=normal
+expect 101 comm=worker cgroup=/pod/app2/sub usage_bytes=62914560 limit_bytes=67108864 level=critical
+expect 102 limit_bytes=max level=none
+pass "v2 tree, nested cgroup judged against the smaller limit"
+
+"$OOMSENTRY" --proc-root "$WORK/none" --once 2>"$WORK/err.log"
+rc=$?
+[ $rc -eq 4 ] || fail "missing /proc root: exit $rc, want 4"
+grep -q "$WORK/none" "$WORK/err.log" || fail "message does not name the path"
+pass "unusable /proc root exits 4"
+
+"$OOMSENTRY" --proc-root "$FIXTURES/v1/proc" 2>"$WORK/err.log"
+rc=$?
+[ $rc -eq 2 ] && grep -q PROC_ROOT "$WORK/err.log" || fail "fixture root without --once/--dry-run: exit $rc"
+pass "a fixture /proc root is refused for signalling"

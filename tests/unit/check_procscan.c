@@ -1,0 +1,177 @@
+/* procscan.c: stat and status parsing (hostile comm values), /proc listing. */
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "procscan.h"
+
+static const char *stat_tail = " S 1 100 100 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 12345 0 0\n";
+
+static void make_stat(char *buf, size_t size, const char *comm, const char *tail)
+{
+	snprintf(buf, size, "100 (%s)%s", comm, tail);
+}
+
+START_TEST(stat_hostile_comm)
+{
+	static const char *comms[] = {"plain", "with space", "paren) S 1 2", ")", "((", ") (",
+				      "a)b)c", ""};
+	char buf[512];
+	for (size_t i = 0; i < sizeof comms / sizeof *comms; i++) {
+		struct proc_stat st;
+		make_stat(buf, sizeof buf, comms[i], stat_tail);
+		ck_assert_msg(proc_parse_stat(buf, &st) == 0, "comm \"%s\"", comms[i]);
+		ck_assert_str_eq(st.comm, comms[i]);
+		ck_assert_int_eq(st.state, 'S');
+		ck_assert_int_eq(st.ppid, 1);
+		ck_assert_uint_eq(st.flags, 4194560);
+		ck_assert_uint_eq(st.starttime, 12345);
+		ck_assert(!proc_is_kernel_thread(&st));
+		ck_assert(!proc_is_zombie(&st));
+	}
+}
+END_TEST
+
+START_TEST(stat_kinds)
+{
+	char buf[512];
+	struct proc_stat st;
+	make_stat(buf, sizeof buf, "kthreadd",
+		  " S 0 0 0 0 -1 2129984 0 0 0 0 0 0 0 0 20 0 1 0 3 0 0\n");
+	ck_assert_int_eq(proc_parse_stat(buf, &st), 0);
+	ck_assert(proc_is_kernel_thread(&st));
+	make_stat(buf, sizeof buf, "dead", " Z 1 100 100 0 -1 4194308 0 0 0 0 0 0 0 0 20 0 1 0 9 0 0\n");
+	ck_assert_int_eq(proc_parse_stat(buf, &st), 0);
+	ck_assert(proc_is_zombie(&st));
+}
+END_TEST
+
+START_TEST(stat_garbage)
+{
+	static const char *bad[] = {
+		"",
+		"100",
+		"100 (x",
+		"100 x) S 1",
+		"100 (x)S 1 2 3",
+		"100 (x) S",
+		"100 (x) S 1 100 100 0 -1 4194560 0 0\n",            /* too short for starttime */
+		"100 (x) S one 100 100 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 12345\n",
+		"100 (x) S 1 100 100 0 -1 0x10 0 0 0 0 0 0 0 0 20 0 1 0 12345\n",
+		"100 (x) S 1 100 100 0 -1 1 0 0 0 0 0 0 0 0 20 0 1 0 99999999999999999999999\n",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		struct proc_stat st;
+		ck_assert_msg(proc_parse_stat(bad[i], &st) == -EINVAL, "\"%s\"", bad[i]);
+	}
+}
+END_TEST
+
+START_TEST(status_masks)
+{
+	const char *status = "Name:\tapp\nUid:\t1000\t1001\t1002\t1003\nSigQ:\t0/1\n"
+			     "SigPnd:\t0000000000000000\nSigBlk:\t0000000000010000\n"
+			     "SigIgn:\t0000000000001000\nSigCgt:\t0000000180000a00\n";
+	struct proc_status st;
+	ck_assert_int_eq(proc_parse_status(status, &st), 0);
+	ck_assert(proc_sig_in(st.sig_caught, SIGUSR1));
+	ck_assert(proc_sig_in(st.sig_caught, SIGUSR2));
+	ck_assert(!proc_sig_in(st.sig_caught, SIGTERM));
+	ck_assert(proc_sig_in(st.sig_caught, 32));
+	ck_assert(proc_sig_in(st.sig_caught, 33));
+	ck_assert(proc_sig_in(st.sig_ignored, SIGPIPE));
+	ck_assert(proc_sig_in(st.sig_blocked, SIGCHLD));
+	ck_assert(!proc_sig_in(st.sig_caught, 0));
+	ck_assert(!proc_sig_in(st.sig_caught, 65));
+	ck_assert(st.has_uid);
+	ck_assert_int_eq(st.uid_real, 1000);
+	ck_assert_int_eq(st.uid_effective, 1001);
+	ck_assert_int_eq(st.uid_saved, 1002);
+
+	static const char *bad[] = {
+		"",
+		"Name:\tx\n",
+		"SigBlk:\t0\nSigIgn:\t0\n",                       /* no SigCgt */
+		"SigBlk:\t0\nSigIgn:\t0\nSigCgt:\tzz\n",
+		"SigBlk:\t0\nSigIgn:\t0\nSigCgt:\t12345678901234567890\n", /* overflow */
+		"SigBlk:\t0\nSigIgn:\t0\nXSigCgt:\t1\n",          /* not at line start */
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		ck_assert_msg(proc_parse_status(bad[i], &st) == -EINVAL, "case %zu", i);
+}
+END_TEST
+
+/* The real thing: our own status says we catch what we installed. */
+START_TEST(status_of_self)
+{
+	struct sigaction sa = {.sa_handler = SIG_IGN};
+	sigaction(SIGUSR2, &sa, NULL);
+	char buf[4096];
+	ck_assert_int_gt(proc_read("/proc", getpid(), "status", buf, sizeof buf), 0);
+	struct proc_status st;
+	ck_assert_int_eq(proc_parse_status(buf, &st), 0);
+	ck_assert(proc_sig_in(st.sig_ignored, SIGUSR2));
+	ck_assert(!proc_sig_in(st.sig_caught, SIGUSR2));
+	ck_assert_int_eq(st.uid_real, getuid());
+	ck_assert_int_lt(proc_read("/proc", getpid(), "no-such-file", buf, sizeof buf), 0);
+}
+END_TEST
+
+START_TEST(list_fixture_pids)
+{
+	char root[512];
+	snprintf(root, sizeof root, "%s/v1/proc", FIXTURES);
+	struct pid_list l = {0};
+	ck_assert_int_eq(proc_list_pids(root, &l), 0);
+	/* "self" is not a pid; the rest come sorted. */
+	static const pid_t want[] = {2, 100, 101, 102, 200, 300, 400, 500, 600};
+	ck_assert_uint_eq(l.len, sizeof want / sizeof *want);
+	for (size_t i = 0; i < l.len; i++)
+		ck_assert_int_eq(l.pids[i], want[i]);
+	ck_assert_int_eq(proc_list_pids("/nonexistent", &l), -ENOENT);
+	pid_list_free(&l);
+}
+END_TEST
+
+START_TEST(list_real_proc_has_self)
+{
+	struct pid_list l = {0};
+	ck_assert_int_eq(proc_list_pids("/proc", &l), 0);
+	bool found = false;
+	for (size_t i = 0; i < l.len; i++) {
+		if (i)
+			ck_assert_int_lt(l.pids[i - 1], l.pids[i]);
+		found |= l.pids[i] == getpid();
+	}
+	ck_assert(found);
+	pid_list_free(&l);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("procscan");
+	TCase *tc = tcase_create("parse");
+	tcase_add_test(tc, stat_hostile_comm);
+	tcase_add_test(tc, stat_kinds);
+	tcase_add_test(tc, stat_garbage);
+	tcase_add_test(tc, status_masks);
+	tcase_add_test(tc, status_of_self);
+	tcase_add_test(tc, list_fixture_pids);
+	tcase_add_test(tc, list_real_proc_has_self);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(make_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
