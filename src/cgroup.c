@@ -334,7 +334,8 @@ int cg_reader_open(struct cg_reader *r, const struct cg_location *loc)
 
 	reset(r);
 	r->version = loc->version;
-	snprintf(path, sizeof path, "%s%s", loc->mount, loc->rel);
+	if (snprintf(path, sizeof path, "%s%s", loc->mount, loc->rel) >= (int)sizeof path)
+		return -ENAMETOOLONG;
 	int dirfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
 		return -errno;
@@ -367,7 +368,12 @@ int cg_reader_open(struct cg_reader *r, const struct cg_location *loc)
 		char rel[CG_PATH_MAX];
 		memcpy(rel, loc->rel, len + 1);
 		for (;;) {
-			snprintf(path, sizeof path, "%s%s/memory.max", loc->mount, rel);
+			/* A truncated path would look like an absent file: refuse it. */
+			if (snprintf(path, sizeof path, "%s%s/memory.max", loc->mount, rel) >=
+			    (int)sizeof path) {
+				err = -ENAMETOOLONG;
+				goto fail;
+			}
 			int fd = open(path, O_RDONLY | O_CLOEXEC);
 			if (fd >= 0)
 				r->limit_fds[r->nlimits++] = fd;

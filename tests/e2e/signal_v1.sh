@@ -46,3 +46,20 @@ log_has "$WORK/sidecar.log" event=signal_sent comm=memhog signal=SIGUSR2 level=c
 n=$(grep -c 'event=signal_skipped comm=sleep\|event=signal_skipped pid=[0-9]* comm=sleep' "$WORK/sidecar.log")
 [ "$n" -eq 2 ] || fail "skips of sleep logged $n times, want once per level"
 pass "bystanders alive, skips logged once per level"
+
+# --dry-run: the same crossing is decided and logged, and nothing is sent.
+pod_stop
+make_cgroup dry $((128 * 1024 * 1024))
+dry_record=$WORK/dry-record
+pod_start "
+in_cg $CG $MEMHOG --catch --rate 60 --max 100 --record $dry_record
+$OOMSENTRY --dry-run --interval 20ms --rescan-interval 100ms --warning 40 --critical 70 2>$WORK/dry.log &
+wait
+"
+wait_for 30 log_has "$WORK/dry.log" event=signal_dry_run signal=SIGUSR2 level=critical ||
+	fail "dry run did not log the critical signal it would send"
+log_has "$WORK/dry.log" event=signal_dry_run signal=SIGUSR1 level=warning || fail "no warning in dry run"
+sleep 0.3
+[ ! -s "$dry_record" ] || fail "dry run sent signals: $(cat "$dry_record")"
+grep -q event=signal_sent "$WORK/dry.log" && fail "dry run logged a sent signal"
+pass "dry run decides and logs, sends nothing"

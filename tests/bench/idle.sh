@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Idle cost of the sidecar: N containers (v1 memory cgroups with a limit) of M
+# sleeping processes each, in one PID namespace with the sidecar, for S
+# seconds. Prints the sidecar's CPU time and memory. Run as root, by hand:
+#
+#   tests/bench/idle.sh [--containers N] [--procs M] [--seconds S] [-- SIDECAR FLAGS]
+#
+# Uses the binary of an earlier build (_build/main by default; OOMSENTRY=...).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+OOMSENTRY=${OOMSENTRY:-$top/_build/main/src/oomsentry}
+containers=1 procs=10 seconds=60
+while [ $# -gt 0 ]; do
+	case $1 in
+	--containers) containers=$2; shift 2 ;;
+	--procs) procs=$2; shift 2 ;;
+	--seconds) seconds=$2; shift 2 ;;
+	--) shift; break ;;
+	*) echo "idle.sh: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+[ "$(id -u)" -eq 0 ] || { echo "idle.sh: needs root" >&2; exit 1; }
+[ -x "$OOMSENTRY" ] || { echo "idle.sh: no binary at $OOMSENTRY (build first)" >&2; exit 1; }
+
+mem=/sys/fs/cgroup/memory
+work=$(mktemp -d /tmp/oomsentry-bench.XXXXXX)
+cgs=()
+cleanup() {
+	[ -n "${pod:-}" ] && kill -KILL "$pod" 2>/dev/null && wait "$pod" 2>/dev/null
+	for cg in "${cgs[@]}"; do
+		while read -r p; do echo "$p" >"$mem/cgroup.procs"; done <"$cg/cgroup.procs" 2>/dev/null
+		rmdir "$cg" 2>/dev/null
+	done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+script='in_cg() { local cg=$1; shift; (echo $BASHPID >"$cg/cgroup.procs" && exec "$@") & }'
+for c in $(seq "$containers"); do
+	cg=$mem/oomsentry-bench-$$-$c
+	mkdir "$cg"
+	echo $((256 * 1024 * 1024)) >"$cg/memory.limit_in_bytes"
+	cgs+=("$cg")
+	for _ in $(seq "$procs"); do script+=$'\n'"in_cg $cg sleep 100000"; done
+done
+script+=$'\n'"sleep 1; $OOMSENTRY $* 2>$work/sidecar.log & echo \$! >$work/pid; wait"
+unshare --pid --fork --mount-proc --kill-child -- bash -c "$script" &
+pod=$!
+
+# The sidecar's pid in our namespace: the only oomsentry in the pod's cgroup tree.
+for _ in $(seq 100); do
+	sidecar=$(pgrep -n -x oomsentry -P "$(pgrep -P "$pod" -x bash | head -1)" 2>/dev/null || true)
+	[ -n "$sidecar" ] && break
+	sleep 0.1
+done
+[ -n "${sidecar:-}" ] || { echo "idle.sh: sidecar did not start" >&2; cat "$work/sidecar.log" >&2; exit 1; }
+sleep 2 # past start-up: measure the steady state
+tick=$(getconf CLK_TCK)
+cpu0=$(awk '{print $14 + $15}' "/proc/$sidecar/stat")
+sleep "$seconds"
+cpu1=$(awk '{print $14 + $15}' "/proc/$sidecar/stat")
+rss=$(awk '/^VmRSS/ {print $2}' "/proc/$sidecar/status")
+hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$sidecar/status")
+fds=$(ls "/proc/$sidecar/fd" | wc -l)
+watched=$(grep -c event=container_found "$work/sidecar.log" || true)
+cpu_ms=$(((cpu1 - cpu0) * 1000 / tick))
+echo "containers=$containers procs_per_container=$procs seconds=$seconds flags=\"$*\" containers_found=$watched cpu_ms=$cpu_ms rss_kib=$rss peak_rss_kib=$hwm fds=$fds"
