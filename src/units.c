@@ -2,11 +2,17 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+/* Whole numbers of bytes, without libm: liboomsentry compiles this file too
+ * and depends on libc alone. At 2^53 and above every double is whole. */
+static bool is_whole(double v)
+{
+	return v >= 9007199254740992.0 || (double)(uint64_t)v == v;
+}
 
 /* strtod accepts "inf", "nan", hex floats and leading blanks; users mean none
  * of these, so only digits with an optional single decimal point pass. */
@@ -47,7 +53,7 @@ static int parse_decimal(const char *s, double *out, const char **rest, const ch
 	errno = 0;
 	char *end;
 	double v = strtod(num, &end);
-	if (errno == ERANGE || !isfinite(v)) {
+	if (errno == ERANGE || v > 1e300) {
 		*why = "number out of range";
 		return -ERANGE;
 	}
@@ -93,7 +99,7 @@ static int size_from(double v, const char *suffix, uint64_t *bytes, const char *
 				*why = "size too large";
 				return -ERANGE;
 			}
-			if (b != floor(b)) {
+			if (!is_whole(b)) {
 				*why = "a size must come to a whole number of bytes";
 				return -EINVAL;
 			}
@@ -113,7 +119,7 @@ int units_parse_size(const char *s, uint64_t *bytes, const char **why)
 	if (r)
 		return r;
 	if (!*rest) {
-		if (v != floor(v)) {
+		if (!is_whole(v)) {
 			*why = "a size in bytes must be a whole number";
 			return -EINVAL;
 		}

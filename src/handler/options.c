@@ -1,6 +1,5 @@
 #include "options.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -9,6 +8,7 @@
 #include <strings.h>
 
 #include "signame.h"
+#include "units.h"
 
 void opt_defaults(struct oomsentry_options *o)
 {
@@ -25,152 +25,34 @@ void opt_defaults(struct oomsentry_options *o)
 	o->interval_ms = OPT_DEFAULT_INTERVAL_MS;
 }
 
-/* strtod also takes blanks, signs, "inf", "nan" and hex: users mean none of
- * them, so only digits with at most one decimal point reach it. */
-static size_t decimal_prefix(const char *s)
-{
-	size_t i = 0, digits = 0;
-	bool dot = false;
-	for (; s[i]; i++) {
-		if (isdigit((unsigned char)s[i]))
-			digits++;
-		else if (s[i] == '.' && !dot)
-			dot = true;
-		else
-			break;
-	}
-	return digits ? i : 0;
-}
-
-static int parse_decimal(const char *s, double *v, const char **rest, const char **why)
-{
-	size_t len = decimal_prefix(s);
-	char num[48];
-	if (len == 0) {
-		*why = s[0] == '-' ? "must not be negative" : "not a number";
-		return -EINVAL;
-	}
-	if (len >= sizeof num) {
-		*why = "number too long";
-		return -EINVAL;
-	}
-	memcpy(num, s, len);
-	num[len] = '\0';
-	char *end;
-	errno = 0;
-	*v = strtod(num, &end);
-	if (errno == ERANGE || *end != '\0') {
-		*why = "number out of range";
-		return -EINVAL;
-	}
-	*rest = s + len;
-	return 0;
-}
-
+/* The value parsers are the sidecar's (units.c): one grammar for both. The
+ * library reports every rejection as -EINVAL. */
 int opt_parse_duration_ms(const char *s, uint64_t *ms, const char **why)
 {
-	if (!s || !*s) {
-		*why = "empty value";
+	uint64_t us;
+	if (units_parse_duration_us(s, &us, why))
 		return -EINVAL;
-	}
-	/* A bare integer means seconds, as oomhero's COOLDOWN did. */
-	if (strspn(s, "0123456789") == strlen(s)) {
-		char *end;
-		errno = 0;
-		unsigned long long secs = strtoull(s, &end, 10);
-		if (errno == ERANGE || *end != '\0' || secs > UINT64_MAX / 1000000) {
-			*why = "duration too long";
-			return -EINVAL;
-		}
-		*ms = (uint64_t)secs * 1000;
-		return 0;
-	}
-	static const struct {
-		const char *name;
-		double us;
-	} units[] = {
-		{"h", 3600e6}, {"ms", 1e3}, {"m", 60e6}, {"s", 1e6},
-		{"us", 1.0},   {"\xc2\xb5s", 1.0}, {"ns", 1e-3},
-	};
-	double total_us = 0;
-	for (const char *p = s; *p;) {
-		double v;
-		const char *rest;
-		if (parse_decimal(p, &v, &rest, why)) {
-			*why = "not a duration (use e.g. 30s, 1m30s, 250ms, or seconds)";
-			return -EINVAL;
-		}
-		size_t best = 0;
-		double mult = 0;
-		for (size_t i = 0; i < sizeof units / sizeof *units; i++) {
-			size_t n = strlen(units[i].name);
-			if (n > best && strncmp(rest, units[i].name, n) == 0) {
-				best = n; /* longest match: "ms" before "m" */
-				mult = units[i].us;
-			}
-		}
-		if (!best) {
-			*why = *rest ? "unknown duration unit (use h, m, s, ms, us)"
-				     : "missing unit (use e.g. 30s, 1m30s, 250ms)";
-			return -EINVAL;
-		}
-		total_us += v * mult;
-		p = rest + best;
-	}
-	if (total_us / 1000 >= 1.8e19) {
-		*why = "duration too long";
-		return -EINVAL;
-	}
-	*ms = (uint64_t)(total_us / 1000 + 0.5);
+	*ms = (us + 500) / 1000;
 	return 0;
 }
 
 int opt_parse_size(const char *s, uint64_t *bytes, const char **why)
 {
-	static const struct {
-		const char *name;
-		double mult;
-	} suffixes[] = {
-		{"", 1.0}, {"B", 1.0}, {"Ki", 1024.0}, {"Mi", 1048576.0}, {"Gi", 1073741824.0},
-		{"Ti", 1099511627776.0}, {"k", 1e3}, {"K", 1e3}, {"M", 1e6}, {"G", 1e9}, {"T", 1e12},
-	};
-	if (!s || !*s) {
-		*why = "empty value";
-		return -EINVAL;
-	}
-	double v;
-	const char *rest;
-	if (parse_decimal(s, &v, &rest, why))
-		return -EINVAL;
-	for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++) {
-		if (strcmp(rest, suffixes[i].name) == 0) {
-			double b = v * suffixes[i].mult;
-			if (b >= 18446744073709551616.0) {
-				*why = "size too large";
-				return -EINVAL;
-			}
-			*bytes = (uint64_t)b;
-			return 0;
-		}
-	}
-	*why = "unknown unit (use Ki, Mi, Gi or k, M, G)";
-	return -EINVAL;
+	return units_parse_size(s, bytes, why) ? -EINVAL : 0;
 }
 
 int opt_parse_percent(const char *s, double *pct, const char **why)
 {
-	if (!s || !*s) {
-		*why = "empty value";
-		return -EINVAL;
+	char num[64];
+	size_t len = s ? strlen(s) : 0;
+	if (len && len < sizeof num && s[len - 1] == '%') {
+		memcpy(num, s, len - 1);
+		num[len - 1] = '\0';
+		s = num;
 	}
 	double v;
-	const char *rest;
-	if (parse_decimal(s, &v, &rest, why))
+	if (units_parse_number(s, &v, why))
 		return -EINVAL;
-	if (*rest && strcmp(rest, "%") != 0) {
-		*why = "not a percentage (use e.g. 80 or 87.5%)";
-		return -EINVAL;
-	}
 	if (v > 100) {
 		*why = "a percentage must be at most 100";
 		return -EINVAL;

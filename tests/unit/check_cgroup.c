@@ -1,4 +1,5 @@
 /* cgroup.c: parsers over buffers, location from fixture trees, kept-fd reads. */
+#include "check_run.h"
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -331,11 +332,4 @@ static Suite *make_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(make_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+int main(void) { return check_run(make_suite()); }

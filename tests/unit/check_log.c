@@ -1,6 +1,7 @@
 /* Unit tests for src/log.h: logfmt and JSON lines, quoting, level filtering,
  * fields too long to fit, and errno preservation. Output goes to a memory
  * stream through log_set_stream. */
+#include "check_run.h"
 #include <check.h>
 #include <ctype.h>
 #include <errno.h>
@@ -893,11 +894,4 @@ static Suite *make_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(make_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+int main(void) { return check_run(make_suite()); }

@@ -1,4 +1,5 @@
 /* procscan.c: stat and status parsing (hostile comm values), /proc listing. */
+#include "check_run.h"
 #include <check.h>
 #include <errno.h>
 #include <signal.h>
@@ -167,11 +168,4 @@ static Suite *make_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(make_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+int main(void) { return check_run(make_suite()); }

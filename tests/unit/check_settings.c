@@ -1,6 +1,7 @@
 /* Unit tests for src/settings.h: every setting from every source (INI file,
  * environment, flags), bad values with their error messages, precedence,
  * the checks between settings, --print-config read back, comm selection. */
+#include "check_run.h"
 #include <check.h>
 #include <ctype.h>
 #include <errno.h>
@@ -1359,11 +1360,4 @@ static Suite *make_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(make_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+int main(void) { return check_run(make_suite()); }

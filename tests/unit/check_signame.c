@@ -1,5 +1,6 @@
 /* Unit tests for src/signame.h: names <-> numbers, and what an uncaught
  * signal does. */
+#include "check_run.h"
 #include <check.h>
 #include <errno.h>
 #include <signal.h>
@@ -251,11 +252,4 @@ static Suite *make_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(make_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+int main(void) { return check_run(make_suite()); }

@@ -1,5 +1,6 @@
 /* Unit tests for src/units.h: the parsers for thresholds, sizes, durations,
  * numbers and booleans, and the formatters that must read back. */
+#include "check_run.h"
 #include <check.h>
 #include <errno.h>
 #include <math.h>
@@ -575,11 +576,4 @@ static Suite *make_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(make_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+int main(void) { return check_run(make_suite()); }
