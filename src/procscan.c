@@ -98,13 +98,31 @@ int proc_parse_status(const char *buf, struct proc_status *out)
 	    parse_hex_line(buf, "SigIgn:", &out->sig_ignored) ||
 	    parse_hex_line(buf, "SigBlk:", &out->sig_blocked))
 		return -EINVAL;
+	/* "Uid:\treal\teffective\tsaved\tfs" (strtoul, not sscanf: sscanf alone
+	 * would add 40 KiB to the static binary). */
 	const char *u = strstr(buf, "\nUid:");
-	unsigned long r, e, s;
-	if (u && sscanf(u + 5, "%lu %lu %lu", &r, &e, &s) == 3) {
-		out->uid_real = (uid_t)r;
-		out->uid_effective = (uid_t)e;
-		out->uid_saved = (uid_t)s;
-		out->has_uid = true;
+	if (u) {
+		const char *p = u + 5;
+		unsigned long ids[3];
+		int n = 0;
+		for (; n < 3; n++) {
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (!isdigit((unsigned char)*p))
+				break;
+			char *end;
+			errno = 0;
+			ids[n] = strtoul(p, &end, 10);
+			if (errno)
+				break;
+			p = end;
+		}
+		if (n == 3) {
+			out->uid_real = (uid_t)ids[0];
+			out->uid_effective = (uid_t)ids[1];
+			out->uid_saved = (uid_t)ids[2];
+			out->has_uid = true;
+		}
 	}
 	return 0;
 }

@@ -14,8 +14,8 @@ static bool is_whole(double v)
 	return v >= 9007199254740992.0 || (double)(uint64_t)v == v;
 }
 
-/* strtod accepts "inf", "nan", hex floats and leading blanks; users mean none
- * of these, so only digits with an optional single decimal point pass. */
+/* Only digits with an optional single decimal point pass: no signs, blanks,
+ * exponents, hex, "inf" or "nan". */
 static bool plain_decimal_prefix(const char *s, size_t *len)
 {
 	size_t i = 0, digits = 0;
@@ -32,6 +32,40 @@ static bool plain_decimal_prefix(const char *s, size_t *len)
 	return digits > 0;
 }
 
+/* The value of len characters of digits and at most one '.', rounded once
+ * from an exact long double quotient or product. Not strtod: in a static
+ * binary strtod brings about 27 KiB of locale-aware code for a grammar this
+ * small. Up to 19 significant digits count; more cannot matter here. */
+static double decimal_value(const char *s, size_t len)
+{
+	uint64_t mant = 0;
+	int digits = 0, exp10 = 0;
+	bool frac = false;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '.') {
+			frac = true;
+			continue;
+		}
+		if (mant == 0 && s[i] == '0') {
+			if (frac)
+				exp10--;
+			continue;
+		}
+		if (digits < 19) {
+			mant = mant * 10 + (uint64_t)(s[i] - '0');
+			digits++;
+			if (frac)
+				exp10--;
+		} else if (!frac) {
+			exp10++;
+		}
+	}
+	long double scale = 1.0L;
+	for (int e = exp10 < 0 ? -exp10 : exp10; e > 0; e--)
+		scale *= 10.0L; /* exact up to 10^27 */
+	return (double)(exp10 < 0 ? (long double)mant / scale : (long double)mant * scale);
+}
+
 static int parse_decimal(const char *s, double *out, const char **rest, const char **why)
 {
 	size_t len;
@@ -43,17 +77,12 @@ static int parse_decimal(const char *s, double *out, const char **rest, const ch
 		*why = s[0] == '-' ? "must not be negative" : "not a number";
 		return -EINVAL;
 	}
-	char num[64];
-	if (len >= sizeof num) {
+	if (len >= 64) {
 		*why = "number too long";
 		return -ERANGE;
 	}
-	memcpy(num, s, len);
-	num[len] = '\0';
-	errno = 0;
-	char *end;
-	double v = strtod(num, &end);
-	if (errno == ERANGE || v > 1e300) {
+	double v = decimal_value(s, len);
+	if (v > 1e300) {
 		*why = "number out of range";
 		return -ERANGE;
 	}
@@ -266,7 +295,8 @@ void units_format_number(char *buf, unsigned long size, double v)
 {
 	for (int prec = 6; prec <= 17; prec++) {
 		snprintf(buf, size, "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
+		size_t len = strspn(buf, "0123456789.");
+		if (buf[len] == '\0' && decimal_value(buf, len) == v)
 			return;
 	}
 }
