@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -301,6 +302,7 @@ int cg_locate(const char *proc_root, const char *pid, struct cg_location *loc)
 
 static void reset(struct cg_reader *r)
 {
+	r->dirfd = -1;
 	r->usage_fd = r->stat_fd = r->events_fd = -1;
 	for (int i = 0; i < CG_MAX_LIMITS; i++)
 		r->limit_fds[i] = -1;
@@ -309,6 +311,8 @@ static void reset(struct cg_reader *r)
 
 void cg_reader_close(struct cg_reader *r)
 {
+	if (r->dirfd >= 0)
+		close(r->dirfd);
 	if (r->usage_fd >= 0)
 		close(r->usage_fd);
 	if (r->stat_fd >= 0)
@@ -387,7 +391,7 @@ int cg_reader_open(struct cg_reader *r, const struct cg_location *loc)
 			*slash = '\0';
 		}
 	}
-	close(dirfd);
+	r->dirfd = dirfd;
 	return 0;
 fail:
 	close(dirfd);
@@ -496,4 +500,34 @@ int cg_dir_identity(const struct cg_location *loc, dev_t *dev, ino_t *ino)
 	*dev = st.st_dev;
 	*ino = st.st_ino;
 	return 0;
+}
+
+int cg_v1_event(const struct cg_reader *r, uint64_t threshold_bytes)
+{
+	if (r->version != CG_V1 || r->dirfd < 0)
+		return -EOPNOTSUPP;
+	int target = threshold_bytes ? r->usage_fd : r->events_fd;
+	if (target < 0)
+		return -ENOENT;
+	int ctl = openat(r->dirfd, "cgroup.event_control", O_WRONLY | O_CLOEXEC);
+	if (ctl < 0)
+		return -errno;
+	int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (efd < 0) {
+		int e = -errno;
+		close(ctl);
+		return e;
+	}
+	char line[64];
+	int n = threshold_bytes
+			? snprintf(line, sizeof line, "%d %d %llu", efd, target,
+				   (unsigned long long)threshold_bytes)
+			: snprintf(line, sizeof line, "%d %d", efd, target);
+	int err = write(ctl, line, (size_t)n) == n ? 0 : -errno;
+	close(ctl);
+	if (err) {
+		close(efd);
+		return err;
+	}
+	return efd;
 }

@@ -68,6 +68,7 @@ int cg_locate(const char *proc_root, const char *pid, struct cg_location *loc);
 
 struct cg_reader {
 	enum cg_version version;
+	int dirfd;          /* O_PATH handle on the cgroup directory */
 	dev_t dev;          /* identity of the cgroup directory */
 	ino_t ino;
 	int usage_fd;       /* memory.usage_in_bytes | memory.current */
@@ -105,6 +106,14 @@ uint64_t cg_working_set(uint64_t usage, uint64_t inactive_file);
 
 /* pread into buf (NUL-terminated). Returns bytes read or -errno. */
 ssize_t cg_pread_text(int fd, char *buf, size_t size);
+
+/* v1 only: an eventfd (non-blocking, close-on-exec) that the kernel signals
+ * when memory.usage_in_bytes crosses threshold_bytes in either direction, or,
+ * with threshold_bytes 0, when the cgroup runs out of memory
+ * (memory.oom_control). Needs a writable cgroup.event_control: through a
+ * container's read-only cgroup mount it fails with EROFS, the usual case.
+ * Closing the eventfd unregisters it. Returns the fd or -errno. */
+int cg_v1_event(const struct cg_reader *r, uint64_t threshold_bytes);
 
 /* Identity (device and inode) of loc's cgroup directory, to tell whether two
  * processes share a container without opening its files. Returns 0 or -errno. */

@@ -22,13 +22,24 @@ uint64_t loop_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-static int arm_timer(int fd, uint64_t interval_us)
+/* One-shot, at an absolute monotonic time: each container keeps its own
+ * schedule and the timer always points at the earliest. */
+static int arm_timer_at(int fd, uint64_t at_us)
 {
 	struct itimerspec its = {
-		.it_interval = {(time_t)(interval_us / 1000000), (long)(interval_us % 1000000) * 1000},
-		.it_value = {(time_t)(interval_us / 1000000), (long)(interval_us % 1000000) * 1000},
+		.it_value = {(time_t)(at_us / 1000000), (long)(at_us % 1000000) * 1000},
 	};
-	return timerfd_settime(fd, 0, &its, NULL) < 0 ? -errno : 0;
+	if (at_us == 0)
+		its.it_value.tv_nsec = 1; /* zero would disarm */
+	return timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL) < 0 ? -errno : 0;
+}
+
+static void rearm(struct loop *lp)
+{
+	uint64_t next = watch_next_deadline(lp->w);
+	if (lp->next_rescan_us < next)
+		next = lp->next_rescan_us;
+	arm_timer_at(lp->timerfd, next);
 }
 
 int loop_init(struct loop *lp, int epfd, int sigfd, struct settings *s, const struct cli *cli,
@@ -44,9 +55,6 @@ int loop_init(struct loop *lp, int epfd, int sigfd, struct settings *s, const st
 	lp->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (lp->timerfd < 0)
 		return -errno;
-	int r = arm_timer(lp->timerfd, s->interval_us);
-	if (r)
-		return r;
 	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = TAG_SIGNAL << 32};
 	if (epoll_ctl(epfd, EPOLL_CTL_ADD, sigfd, &ev) < 0)
 		return -errno;
@@ -54,6 +62,7 @@ int loop_init(struct loop *lp, int epfd, int sigfd, struct settings *s, const st
 	if (epoll_ctl(epfd, EPOLL_CTL_ADD, lp->timerfd, &ev) < 0)
 		return -errno;
 	lp->next_rescan_us = loop_now_us() + s->rescan_interval_us;
+	rearm(lp);
 	return 0;
 }
 
@@ -73,11 +82,8 @@ static void reload(struct loop *lp)
 	}
 	/* The /proc root is where everything we hold came from: not reloadable. */
 	memcpy(next.proc_root, lp->s->proc_root, sizeof next.proc_root);
-	bool interval_changed = next.interval_us != lp->s->interval_us;
 	*lp->s = next;
 	log_configure(lp->s->log_level, lp->s->log_format);
-	if (interval_changed)
-		arm_timer(lp->timerfd, lp->s->interval_us);
 	watch_set_settings(lp->w, lp->s);
 	struct log_line l;
 	if (log_begin(&l, LOG_INFO, "reloaded")) {
@@ -110,9 +116,9 @@ static int on_signal(struct loop *lp)
 
 static void on_timer(struct loop *lp)
 {
+	/* Only clears the expiration; what is due is decided by the clock. */
 	uint64_t expirations;
-	if (read(lp->timerfd, &expirations, sizeof expirations) < 0)
-		return;
+	(void)!read(lp->timerfd, &expirations, sizeof expirations);
 	uint64_t now = loop_now_us();
 	if (now >= lp->next_rescan_us) {
 		int r = watch_rescan(lp->w, now);
@@ -149,7 +155,11 @@ int loop_run(struct loop *lp)
 			} else if (tag == WATCH_TAG_PIDFD) {
 				pid_t pid = (pid_t)(evs[i].data.u64 & 0xffffffffu);
 				watch_process_exited(lp->w, pid, loop_now_us());
+			} else if (tag == WATCH_TAG_CGROUP_EVENT) {
+				uint32_t id = (uint32_t)(evs[i].data.u64 & 0xffffffffu);
+				watch_cgroup_event(lp->w, id, loop_now_us());
 			}
 		}
+		rearm(lp);
 	}
 }

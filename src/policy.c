@@ -75,3 +75,36 @@ const char *policy_level_name(enum level level)
 		return "normal";
 	}
 }
+
+void policy_growth_update(struct growth *g, uint64_t now_us, uint64_t bytes)
+{
+	if (g->have && now_us > g->last_us) {
+		double inst = bytes > g->last_bytes
+				      ? (double)(bytes - g->last_bytes) / (double)(now_us - g->last_us)
+				      : 0.0;
+		double decayed = g->bytes_per_us / 2;
+		g->bytes_per_us = inst > decayed ? inst : decayed;
+	}
+	g->have = true;
+	g->last_us = now_us;
+	g->last_bytes = bytes;
+}
+
+uint64_t policy_next_read_us(const struct policy_state *st, const struct policy_params *p,
+			     const struct growth *g, uint64_t metric, uint64_t limit_bytes,
+			     uint64_t min_us, uint64_t max_us)
+{
+	uint64_t boundary = st->level == LEVEL_NORMAL    ? p->warning_bytes
+			    : st->level == LEVEL_WARNING ? p->critical_bytes
+							 : limit_bytes;
+	if (metric >= boundary)
+		return min_us;
+	if (g->bytes_per_us <= 0)
+		return max_us;
+	double us = (double)(boundary - metric) / (g->bytes_per_us * POLICY_RATE_SAFETY);
+	if (us <= (double)min_us)
+		return min_us;
+	if (us >= (double)max_us)
+		return max_us;
+	return (uint64_t)us;
+}

@@ -52,4 +52,33 @@ void policy_step(struct policy_state *st, const struct policy_params *p, uint64_
 
 const char *policy_level_name(enum level level);
 
+/* ---- When to look next ----
+ *
+ * Each container is read on its own schedule: often when it grows toward its
+ * next boundary, rarely when it is flat or far from it. The growth rate is
+ * estimated from successive samples; the next read comes when, at that rate
+ * times a safety factor (for acceleration), the metric could just reach the
+ * next boundary: the level above, or the limit once at critical. */
+
+/* A growth estimate twice the last one measured is what the next read plans for. */
+#define POLICY_RATE_SAFETY 2.0
+
+struct growth {
+	bool have;               /* a previous sample exists */
+	uint64_t last_us;
+	uint64_t last_bytes;
+	double bytes_per_us;     /* conservative estimate, >= 0 */
+};
+
+/* Folds a new sample into the estimate: the larger of the rate since the
+ * last sample and half the previous estimate, so a burst is remembered for a
+ * few reads and a stop is believed only gradually. */
+void policy_growth_update(struct growth *g, uint64_t now_us, uint64_t bytes);
+
+/* Microseconds until the next read, within [min_us, max_us]. metric is the
+ * value the policy last saw; limit_bytes the container's limit. */
+uint64_t policy_next_read_us(const struct policy_state *st, const struct policy_params *p,
+			     const struct growth *g, uint64_t metric_bytes, uint64_t limit_bytes,
+			     uint64_t min_us, uint64_t max_us);
+
 #endif

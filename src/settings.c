@@ -76,6 +76,29 @@ static int set_interval(struct settings *s, const char *v, const char **why)
 	return set_duration(&s->interval_us, v, 1000, LIMIT_US(3600), why,
 			    "must be between 1ms and 1h");
 }
+static int set_bool(bool *dst, const char *v, const char **why)
+{
+	return units_parse_bool(v, dst, why);
+}
+
+static int set_min_interval(struct settings *s, const char *v, const char **why)
+{
+	return set_duration(&s->min_interval_us, v, 100, LIMIT_US(3600), why,
+			    "must be between 100us and 1h");
+}
+static void show_min_interval(const struct settings *s, char *b, size_t n)
+{
+	units_format_duration(b, n, s->min_interval_us);
+}
+static int set_adaptive(struct settings *s, const char *v, const char **why)
+{
+	return set_bool(&s->adaptive, v, why);
+}
+static void show_adaptive(const struct settings *s, char *b, size_t n)
+{
+	snprintf(b, n, "%s", s->adaptive ? "true" : "false");
+}
+
 static int set_rescan(struct settings *s, const char *v, const char **why)
 {
 	return set_duration(&s->rescan_interval_us, v, 10000, LIMIT_US(3600), why,
@@ -163,10 +186,6 @@ static void show_metric(const struct settings *s, char *b, size_t n)
 	snprintf(b, n, "%s", settings_metric_name(s->metric));
 }
 
-static int set_bool(bool *dst, const char *v, const char **why)
-{
-	return units_parse_bool(v, dst, why);
-}
 static int set_signal_unhandled(struct settings *s, const char *v, const char **why)
 {
 	return set_bool(&s->signal_unhandled, v, why);
@@ -308,8 +327,15 @@ static const struct setting_def defs[] = {
 	{"critical_signal", "CRITICAL_SIGNAL", "critical-signal", "SIGUSR2", "SIGNAL",
 	 "signal sent at the critical level", set_critical_signal, show_critical_signal, false},
 	{"interval", "INTERVAL", "interval", "100ms", "DURATION",
-	 "how often each container's cgroup is read (1ms to 1h)", set_interval, show_interval,
-	 false},
+	 "longest time between two reads of a container's cgroup; the fixed interval when "
+	 "adaptive is off (1ms to 1h)",
+	 set_interval, show_interval, false},
+	{"min_interval", "MIN_INTERVAL", "min-interval", "1ms", "DURATION",
+	 "shortest time between two reads of a growing container (100us to 1h)",
+	 set_min_interval, show_min_interval, false},
+	{"adaptive", "ADAPTIVE", "adaptive", "true", "BOOL",
+	 "read a container sooner the faster it grows toward its next level", set_adaptive,
+	 show_adaptive, true},
 	{"rescan_interval", "RESCAN_INTERVAL", "rescan-interval", "1s", "DURATION",
 	 "how often /proc is walked for new processes (10ms to 1h)", set_rescan, show_rescan,
 	 false},
@@ -576,6 +602,16 @@ static int check_together(const struct settings *s, char *err, size_t errsz)
 		     "invalid settings WARNING=\"%s\" and CRITICAL=\"%s\": warning must be below "
 		     "critical",
 		     w, c);
+		return -EINVAL;
+	}
+	if (s->min_interval_us > s->interval_us) {
+		char mn[32], mx[32];
+		units_format_duration(mn, sizeof mn, s->min_interval_us);
+		units_format_duration(mx, sizeof mx, s->interval_us);
+		errf(err, errsz,
+		     "invalid settings MIN_INTERVAL=\"%s\" and INTERVAL=\"%s\": the minimum is above "
+		     "the maximum",
+		     mn, mx);
 		return -EINVAL;
 	}
 	if (s->warning_signal == s->critical_signal) {

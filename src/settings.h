@@ -28,7 +28,9 @@ struct settings {
 	struct threshold critical;
 	double hysteresis_pct;         /* percentage points of the limit */
 	uint64_t cooldown_us;
-	uint64_t interval_us;          /* how often cgroups are read */
+	uint64_t interval_us;          /* longest time between two reads of a cgroup */
+	uint64_t min_interval_us;      /* shortest time between two reads (adaptive) */
+	bool adaptive;                 /* read sooner when a container grows */
 	uint64_t rescan_interval_us;   /* how often /proc is walked for new processes */
 	int warning_signal;
 	int critical_signal;

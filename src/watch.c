@@ -51,10 +51,59 @@ int watch_init(struct watch *w, const struct settings *s, int epfd, bool one_sho
 	return 0;
 }
 
+static void log_container(struct log_line *l, const struct container *ct);
+
+static void drop_v1_events(struct container *ct)
+{
+	for (int i = 0; i < ct->nv1_evfds; i++)
+		close(ct->v1_evfds[i]); /* closing unregisters, and leaves epoll */
+	ct->nv1_evfds = 0;
+}
+
 static void container_free(struct container *ct)
 {
+	drop_v1_events(ct);
 	cg_reader_close(&ct->rd);
 	free(ct);
+}
+
+static uint64_t event_tag(const struct container *ct)
+{
+	return (WATCH_TAG_CGROUP_EVENT << 32) | ct->id;
+}
+
+/* v1: ask the kernel for an eventfd at each threshold (as usage, which is
+ * never below the working set: a crossing of usage is the earliest hint) and
+ * at OOM. Through a read-only cgroup mount this fails with EROFS: then the
+ * schedule alone does the work, and we do not ask again. */
+static void arm_v1_events(struct watch *w, struct container *ct)
+{
+	drop_v1_events(ct);
+	if (w->epfd < 0 || w->v1_events_refused || ct->rd.version != CG_V1 || !w->s->adaptive)
+		return;
+	uint64_t at[WATCH_MAX_V1_EVENTS] = {ct->params.warning_bytes, ct->params.critical_bytes, 0};
+	for (int i = 0; i < WATCH_MAX_V1_EVENTS; i++) {
+		int fd = cg_v1_event(&ct->rd, at[i]);
+		if (fd < 0) {
+			struct log_line l;
+			if (log_begin(&l, LOG_DEBUG, "cgroup_events_unavailable")) {
+				log_container(&l, ct);
+				log_errno(&l, -fd);
+				log_end(&l);
+			}
+			if (fd == -EROFS || fd == -EACCES || fd == -EPERM)
+				w->v1_events_refused = true;
+			drop_v1_events(ct);
+			return;
+		}
+		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = event_tag(ct)};
+		if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+			close(fd);
+			drop_v1_events(ct);
+			return;
+		}
+		ct->v1_evfds[ct->nv1_evfds++] = fd;
+	}
 }
 
 void watch_free(struct watch *w)
@@ -120,6 +169,10 @@ static void refresh_limit(struct watch *w, struct container *ct)
 	const struct settings *s = w->s;
 	ct->params_ok = policy_params_for(&s->warning, &s->critical, s->hysteresis_pct,
 					  s->cooldown_us, ct->limit_bytes, &ct->params) == 0;
+	if (ct->params_ok)
+		arm_v1_events(w, ct);
+	else
+		drop_v1_events(ct);
 	struct log_line l;
 	if (log_begin(&l, ct->params_ok ? LOG_INFO : LOG_WARN, "container_limit")) {
 		log_container(&l, ct);
@@ -168,7 +221,15 @@ static struct container *find_or_add_container(struct watch *w, const struct cg_
 	}
 	snprintf(ct->cgpath, sizeof ct->cgpath, "%s", loc->cgpath);
 	snprintf(ct->comm, sizeof ct->comm, "%s", comm);
+	ct->id = w->next_id++;
 	ct->oom_known = cg_read_oom_kills(&ct->rd, &ct->oom_kills) == 0;
+	/* v2 reports limit hits and OOM kills on memory.events, read-only:
+	 * POLLPRI wakes us at once. */
+	if (loc->version == CG_V2 && ct->rd.events_fd >= 0 && w->epfd >= 0 && w->s->adaptive) {
+		struct epoll_event ev = {.events = EPOLLPRI, .data.u64 = event_tag(ct)};
+		ct->v2_events_polled = epoll_ctl(w->epfd, EPOLL_CTL_ADD, ct->rd.events_fd, &ev) == 0;
+	}
+	ct->next_read_us = 0; /* read at the next tick */
 	w->cts[w->ncts++] = ct;
 
 	struct log_line l;
@@ -257,6 +318,9 @@ void watch_process_exited(struct watch *w, pid_t pid, uint64_t now_us)
 	struct wproc *p = find_proc(w, pid);
 	if (!p)
 		return;
+	/* An exit may be the OOM killer's work: look now, not at the next read. */
+	if (p->role == ROLE_WATCHED)
+		check_oom(p->ct, now_us);
 	struct log_line l;
 	if (p->role == ROLE_WATCHED && log_begin(&l, LOG_DEBUG, "process_gone")) {
 		log_int(&l, "pid", p->pid);
@@ -361,7 +425,12 @@ static bool discover(struct watch *w, pid_t pid, struct wproc *p, uint64_t now_u
 		 * user namespace, say): that is "no cgroup", not "no access". */
 		p->role = (err == -EACCES || err == -EPERM) && !w->have_ptrace ? ROLE_NO_ACCESS
 									       : ROLE_NO_CGROUP;
+		/* A process that exited meanwhile fails these reads too: that is
+		 * no news. */
 		if (p->pidfd >= 0 && deliver_alive(p->pidfd))
+			goto discard;
+		if (proc_read(s->proc_root, pid, "stat", buf, sizeof buf) < 0 ||
+		    proc_parse_stat(buf, &st) || proc_is_zombie(&st))
 			goto discard;
 		struct log_line l;
 		if (log_begin(&l, p->role == ROLE_NO_ACCESS ? LOG_ERROR : LOG_WARN,
@@ -476,9 +545,12 @@ int watch_rescan(struct watch *w, uint64_t now_us)
 	if (w->nprocs != known)
 		qsort(w->procs, w->nprocs, sizeof *w->procs, cmp_wproc);
 
-	/* Limits can change under a running container (in-place resize). */
-	for (size_t i = 0; i < w->ncts; i++)
+	/* Limits can change under a running container (in-place resize); and a
+	 * kill that no exit or event told us of is found here at the latest. */
+	for (size_t i = 0; i < w->ncts; i++) {
 		refresh_limit(w, w->cts[i]);
+		check_oom(w->cts[i], now_us);
+	}
 	return 0;
 }
 
@@ -624,25 +696,78 @@ static int sample(struct watch *w, struct container *ct)
 	return r;
 }
 
-void watch_tick(struct watch *w, uint64_t now_us)
+/* Timer slack: containers due this soon are read in the same wake-up. */
+#define WATCH_SLACK_US 200
+
+/* Reads one container, runs the policy, and schedules its next read.
+ *
+ * The working set needs memory.stat, about forty lines; usage is one
+ * number. Usage is never below the working set, so while usage is under the
+ * warning level and the container is at normal, the stat cannot change any
+ * decision and is not read. */
+static void read_container(struct watch *w, struct container *ct, uint64_t now_us)
 {
-	for (size_t i = 0; i < w->ncts; i++) {
-		struct container *ct = w->cts[i];
-		if (!ct->params_ok)
-			continue;
-		int r = sample(w, ct);
-		if (r) {
-			log_read_error(ct, r, now_us);
-			continue;
-		}
+	const struct settings *s = w->s;
+	int r = cg_read_sample(&ct->rd, false, &ct->last);
+	if (!r && s->metric == METRIC_WORKING_SET &&
+	    (ct->pol.level != LEVEL_NORMAL || ct->last.usage_bytes >= ct->params.warning_bytes))
+		r = cg_read_sample(&ct->rd, true, &ct->last);
+	ct->sampled = r == 0;
+	uint64_t interval = s->interval_us;
+	if (r) {
+		log_read_error(ct, r, now_us);
+	} else {
 		/* Before the policy step: a kill drops the usage, and the report
 		 * must carry the level reached before it. */
-		check_oom(ct, now_us);
+		if (ct->pol.level != LEVEL_NORMAL)
+			check_oom(ct, now_us);
 		uint64_t metric = metric_of(w, &ct->last);
 		struct policy_decision d;
 		policy_step(&ct->pol, &ct->params, metric, now_us, &d);
 		if (d.to != d.from || d.signal != LEVEL_NORMAL)
 			act(w, ct, &d, metric, now_us);
+		policy_growth_update(&ct->growth, now_us, ct->last.usage_bytes);
+		if (s->adaptive)
+			interval = policy_next_read_us(&ct->pol, &ct->params, &ct->growth, metric,
+						       ct->limit_bytes, s->min_interval_us,
+						       s->interval_us);
+	}
+	ct->next_read_us = now_us + interval;
+}
+
+void watch_tick(struct watch *w, uint64_t now_us)
+{
+	for (size_t i = 0; i < w->ncts; i++) {
+		struct container *ct = w->cts[i];
+		if (ct->params_ok && ct->next_read_us <= now_us + WATCH_SLACK_US)
+			read_container(w, ct, now_us);
+	}
+}
+
+uint64_t watch_next_deadline(const struct watch *w)
+{
+	uint64_t next = UINT64_MAX;
+	for (size_t i = 0; i < w->ncts; i++)
+		if (w->cts[i]->params_ok && w->cts[i]->next_read_us < next)
+			next = w->cts[i]->next_read_us;
+	return next;
+}
+
+void watch_cgroup_event(struct watch *w, uint32_t id, uint64_t now_us)
+{
+	for (size_t i = 0; i < w->ncts; i++) {
+		struct container *ct = w->cts[i];
+		if (ct->id != id)
+			continue;
+		uint64_t n;
+		for (int k = 0; k < ct->nv1_evfds; k++)
+			while (read(ct->v1_evfds[k], &n, sizeof n) == sizeof n)
+				; /* drain: non-blocking */
+		/* v2: reading memory.events re-arms POLLPRI; check_oom reads it. */
+		check_oom(ct, now_us);
+		if (ct->params_ok)
+			read_container(w, ct, now_us);
+		return;
 	}
 }
 

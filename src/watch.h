@@ -42,7 +42,10 @@ struct wproc {
 	bool perm_logged;
 };
 
+#define WATCH_MAX_V1_EVENTS 3
+
 struct container {
+	uint32_t id;                 /* for epoll: unique while the sidecar runs */
 	struct cg_reader rd;
 	char cgpath[CG_PATH_MAX];
 	char comm[PROC_COMM_MAX];    /* of the first process seen, for logs */
@@ -60,6 +63,11 @@ struct container {
 	enum level last_signal_level;
 	uint64_t last_signal_us;
 	bool unwatched_logged, params_logged;
+	uint64_t next_read_us;       /* when this container is read next */
+	struct growth growth;        /* of its usage, for the schedule */
+	int v1_evfds[WATCH_MAX_V1_EVENTS]; /* threshold and OOM eventfds (v1) */
+	int nv1_evfds;
+	bool v2_events_polled;       /* memory.events is in the epoll set (v2) */
 	uint64_t err_logged_us;
 	unsigned err_suppressed;
 };
@@ -79,6 +87,8 @@ struct watch {
 	size_t ncts, ctcap;
 	struct pid_list scan;
 	uint64_t fd_err_logged_us;
+	uint32_t next_id;
+	bool v1_events_refused;      /* cgroup.event_control is read-only here */
 };
 
 /* Counts for the start-up capability check. */
@@ -96,8 +106,10 @@ struct watch_census {
  * rescan, and a change makes it a new discovery. */
 #define WATCH_SETTLE_US (5ULL * 1000000)
 
-/* Epoll tags: the upper 32 bits of epoll_data.u64. The lower hold the pid. */
+/* Epoll tags: the upper 32 bits of epoll_data.u64. The lower hold the pid
+ * (pidfds) or the container id (cgroup events). */
 #define WATCH_TAG_PIDFD 1ULL
+#define WATCH_TAG_CGROUP_EVENT 4ULL
 
 int watch_init(struct watch *w, const struct settings *s, int epfd, bool one_shot,
 	       bool have_kill, bool have_ptrace);
@@ -107,8 +119,16 @@ void watch_free(struct watch *w);
  * Returns 0, or -errno when /proc itself cannot be read. */
 int watch_rescan(struct watch *w, uint64_t now_us);
 
-/* Reads every container once and acts on the policy's decisions. */
+/* Reads every container whose time has come and acts on the policy's
+ * decisions; schedules each one's next read. */
 void watch_tick(struct watch *w, uint64_t now_us);
+
+/* When watch_tick has work next (UINT64_MAX: nothing to watch). */
+uint64_t watch_next_deadline(const struct watch *w);
+
+/* The kernel reported something about container `id` (a v1 threshold or OOM
+ * eventfd, or v2 memory.events): read it now. */
+void watch_cgroup_event(struct watch *w, uint32_t id, uint64_t now_us);
 
 /* A pidfd reported the process's exit. */
 void watch_process_exited(struct watch *w, pid_t pid, uint64_t now_us);

@@ -9,6 +9,7 @@ pod_start "
 $OOMSENTRY --interval 20ms --rescan-interval 100ms --warning 30 --critical 60 2>$WORK/sidecar.log &
 sleep 0.5
 in_cg $CG $MEMHOG --catch --rate 20 --max 36
+sleep 0.5 # the sidecar must know the container before the fast leak starts
 in_cg $CG $MEMHOG --catch --rate 1000 --max 200
 wait
 "

@@ -169,6 +169,57 @@ START_TEST(zero_cooldown_and_hysteresis)
 }
 END_TEST
 
+#define MS UINT64_C(1000)
+
+START_TEST(growth_estimate)
+{
+	struct growth g = {0};
+	policy_growth_update(&g, 0, 1000);
+	ck_assert(g.have);
+	ck_assert(g.bytes_per_us == 0);
+	policy_growth_update(&g, 1000, 3000); /* 2000 bytes in 1000 us */
+	ck_assert(g.bytes_per_us == 2.0);
+	policy_growth_update(&g, 2000, 3000); /* flat: the estimate halves, not drops */
+	ck_assert(g.bytes_per_us == 1.0);
+	policy_growth_update(&g, 3000, 2000); /* shrinking counts as 0 */
+	ck_assert(g.bytes_per_us == 0.5);
+	policy_growth_update(&g, 4000, 12000); /* a burst wins at once */
+	ck_assert(g.bytes_per_us == 10.0);
+	policy_growth_update(&g, 4000, 99999); /* no time passed: no division */
+	ck_assert(g.bytes_per_us == 10.0);
+}
+END_TEST
+
+START_TEST(next_read_follows_headroom)
+{
+	struct policy_params p = params(); /* warning 750, critical 900 of 1000 */
+	struct policy_state st = {0};
+	struct growth g = {.have = true, .bytes_per_us = 0};
+	/* Flat: the idle interval. */
+	ck_assert_uint_eq(policy_next_read_us(&st, &p, &g, 100, 1000, 1 * MS, 100 * MS), 100 * MS);
+	/* 650 bytes to the warning at 0.001 B/us x2 safety: 325000 us, capped at the max. */
+	g.bytes_per_us = 0.001;
+	ck_assert_uint_eq(policy_next_read_us(&st, &p, &g, 100, 1000, 1 * MS, 100 * MS), 100 * MS);
+	/* At 0.01 B/us: 650 / 0.02 = 32500 us. */
+	g.bytes_per_us = 0.01;
+	ck_assert_uint_eq(policy_next_read_us(&st, &p, &g, 100, 1000, 1 * MS, 100 * MS), 32500);
+	/* Closer to the boundary: sooner. */
+	ck_assert_uint_eq(policy_next_read_us(&st, &p, &g, 700, 1000, 1 * MS, 100 * MS), 2500);
+	/* Racing: the minimum. */
+	g.bytes_per_us = 1000;
+	ck_assert_uint_eq(policy_next_read_us(&st, &p, &g, 100, 1000, 1 * MS, 100 * MS), 1 * MS);
+	/* At or past the boundary: the minimum. */
+	g.bytes_per_us = 0;
+	ck_assert_uint_eq(policy_next_read_us(&st, &p, &g, 750, 1000, 1 * MS, 100 * MS), 1 * MS);
+	/* In warning the next boundary is critical; in critical, the limit. */
+	st.level = LEVEL_WARNING;
+	g.bytes_per_us = 0.01;
+	ck_assert_uint_eq(policy_next_read_us(&st, &p, &g, 800, 1000, 1 * MS, 100 * MS), 5000);
+	st.level = LEVEL_CRITICAL;
+	ck_assert_uint_eq(policy_next_read_us(&st, &p, &g, 900, 1000, 1 * MS, 100 * MS), 5000);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("policy");
@@ -181,6 +232,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, recovery_from_critical);
 	tcase_add_test(tc, fallback_repeats_lower_level);
 	tcase_add_test(tc, zero_cooldown_and_hysteresis);
+	tcase_add_test(tc, growth_estimate);
+	tcase_add_test(tc, next_read_follows_headroom);
 	suite_add_tcase(s, tc);
 	return s;
 }
