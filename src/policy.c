@@ -79,9 +79,10 @@ const char *policy_level_name(enum level level)
 void policy_growth_update(struct growth *g, uint64_t now_us, uint64_t bytes)
 {
 	if (g->have && now_us > g->last_us) {
-		double inst = bytes > g->last_bytes
-				      ? (double)(bytes - g->last_bytes) / (double)(now_us - g->last_us)
-				      : 0.0;
+		uint64_t dt = now_us - g->last_us;
+		if (dt > POLICY_BURST_WINDOW_US)
+			dt = POLICY_BURST_WINDOW_US;
+		double inst = bytes > g->last_bytes ? (double)(bytes - g->last_bytes) / (double)dt : 0.0;
 		double decayed = g->bytes_per_us / 2;
 		g->bytes_per_us = inst > decayed ? inst : decayed;
 	}

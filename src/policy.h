@@ -70,9 +70,14 @@ struct growth {
 	double bytes_per_us;     /* conservative estimate, >= 0 */
 };
 
+/* Growth seen after a long quiet gap may all have happened at its very end:
+ * it is taken to have happened within this long at most. */
+#define POLICY_BURST_WINDOW_US 20000
+
 /* Folds a new sample into the estimate: the larger of the rate since the
- * last sample and half the previous estimate, so a burst is remembered for a
- * few reads and a stop is believed only gradually. */
+ * last sample (over at most POLICY_BURST_WINDOW_US) and half the previous
+ * estimate, so a burst is remembered for a few reads and a stop is believed
+ * only gradually. */
 void policy_growth_update(struct growth *g, uint64_t now_us, uint64_t bytes);
 
 /* Microseconds until the next read, within [min_us, max_us]. metric is the

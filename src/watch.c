@@ -32,6 +32,7 @@ int watch_init(struct watch *w, const struct settings *s, int epfd, bool one_sho
 	w->have_kill = have_kill;
 	w->have_ptrace = have_ptrace;
 	w->self_pid = getpid();
+	w->last_pid = -1;
 	w->ruid = getuid();
 	w->euid = geteuid();
 	char path[SETTINGS_PATH_MAX + 16];
@@ -505,11 +506,51 @@ static int cmp_wproc(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* The last pid handed out in our PID namespace, from /proc/loadavg's last
+ * field ("0.00 0.01 0.05 1/123 4567"), or -1 if unknown. While it does not
+ * change, no process has been created and walking /proc would find nothing
+ * new; exits are reported by the pidfds. */
+static long last_pid_created(const struct watch *w)
+{
+	char buf[128];
+	char path[SETTINGS_PATH_MAX + 16];
+	snprintf(path, sizeof path, "%s/loadavg", w->s->proc_root);
+	if (proc_read_at(AT_FDCWD, path, buf, sizeof buf) <= 0)
+		return -1;
+	const char *sp = strrchr(buf, ' ');
+	char *end;
+	long pid = sp ? strtol(sp + 1, &end, 10) : -1;
+	return sp && end != sp + 1 && pid > 0 ? pid : -1;
+}
+
+static bool has_young_processes(const struct watch *w, uint64_t now_us)
+{
+	for (size_t i = 0; i < w->nprocs; i++)
+		if (now_us < w->procs[i].settle_until_us)
+			return true;
+	return false;
+}
+
 int watch_rescan(struct watch *w, uint64_t now_us)
 {
+	/* Limits can change under a running container (in-place resize); and a
+	 * kill that no exit or event told us of is found here at the latest. */
+	bool limits_due = now_us - w->limits_read_us >= WATCH_LIMIT_REFRESH_US;
+	if (limits_due)
+		w->limits_read_us = now_us;
+	for (size_t i = 0; i < w->ncts; i++) {
+		if (limits_due)
+			refresh_limit(w, w->cts[i]);
+		check_oom(w->cts[i], now_us);
+	}
+
+	long last = last_pid_created(w);
+	if (last >= 0 && last == w->last_pid && !has_young_processes(w, now_us))
+		return 0;
 	int r = proc_list_pids(w->s->proc_root, &w->scan);
 	if (r)
 		return r;
+	w->last_pid = last;
 
 	/* Known pids that are no longer listed are gone (their exit notice may
 	 * still be queued; forgetting them now is the same outcome). */
@@ -544,13 +585,6 @@ int watch_rescan(struct watch *w, uint64_t now_us)
 	}
 	if (w->nprocs != known)
 		qsort(w->procs, w->nprocs, sizeof *w->procs, cmp_wproc);
-
-	/* Limits can change under a running container (in-place resize); and a
-	 * kill that no exit or event told us of is found here at the latest. */
-	for (size_t i = 0; i < w->ncts; i++) {
-		refresh_limit(w, w->cts[i]);
-		check_oom(w->cts[i], now_us);
-	}
 	return 0;
 }
 
@@ -732,7 +766,12 @@ static void read_container(struct watch *w, struct container *ct, uint64_t now_u
 						       ct->limit_bytes, s->min_interval_us,
 						       s->interval_us);
 	}
-	ct->next_read_us = now_us + interval;
+	/* Idle containers share one grid of wake-ups instead of each waking
+	 * the sidecar on its own phase. */
+	if (interval >= s->interval_us)
+		ct->next_read_us = (now_us / s->interval_us + 1) * s->interval_us;
+	else
+		ct->next_read_us = now_us + interval;
 }
 
 void watch_tick(struct watch *w, uint64_t now_us)

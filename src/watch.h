@@ -88,6 +88,8 @@ struct watch {
 	struct pid_list scan;
 	uint64_t fd_err_logged_us;
 	uint32_t next_id;
+	long last_pid;               /* /proc/loadavg's at the last walk, -1 unknown */
+	uint64_t limits_read_us;     /* when limits were last re-read */
 	bool v1_events_refused;      /* cgroup.event_control is read-only here */
 };
 
@@ -105,6 +107,9 @@ struct watch_census {
  * For this long after discovery its cgroup and name are re-read at each
  * rescan, and a change makes it a new discovery. */
 #define WATCH_SETTLE_US (5ULL * 1000000)
+
+/* Limits of known containers are re-read this often (a resize in place). */
+#define WATCH_LIMIT_REFRESH_US (5ULL * 1000000)
 
 /* Epoll tags: the upper 32 bits of epoll_data.u64. The lower hold the pid
  * (pidfds) or the container id (cgroup events). */

@@ -55,13 +55,13 @@ for _ in $(seq 100); do
 done
 [ -n "${sidecar:-}" ] || { echo "idle.sh: sidecar did not start" >&2; cat "$work/sidecar.log" >&2; exit 1; }
 sleep 2 # past start-up: measure the steady state
-tick=$(getconf CLK_TCK)
-cpu0=$(awk '{print $14 + $15}' "/proc/$sidecar/stat")
+# schedstat's first field: nanoseconds on a CPU (stat's ticks are 10 ms).
+cpu0=$(awk '{print $1}' "/proc/$sidecar/schedstat")
 sleep "$seconds"
-cpu1=$(awk '{print $14 + $15}' "/proc/$sidecar/stat")
+cpu1=$(awk '{print $1}' "/proc/$sidecar/schedstat")
 rss=$(awk '/^VmRSS/ {print $2}' "/proc/$sidecar/status")
 hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$sidecar/status")
 fds=$(ls "/proc/$sidecar/fd" | wc -l)
 watched=$(grep -c event=container_found "$work/sidecar.log" || true)
-cpu_ms=$(((cpu1 - cpu0) * 1000 / tick))
+cpu_ms=$(((cpu1 - cpu0) / 1000000))
 echo "containers=$containers procs_per_container=$procs seconds=$seconds flags=\"$*\" containers_found=$watched cpu_ms=$cpu_ms rss_kib=$rss peak_rss_kib=$hwm fds=$fds"

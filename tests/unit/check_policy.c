@@ -187,6 +187,11 @@ START_TEST(growth_estimate)
 	ck_assert(g.bytes_per_us == 10.0);
 	policy_growth_update(&g, 4000, 99999); /* no time passed: no division */
 	ck_assert(g.bytes_per_us == 10.0);
+	/* After a long quiet gap, growth counts as if it took the burst window. */
+	struct growth q = {0};
+	policy_growth_update(&q, 0, 0);
+	policy_growth_update(&q, 100000, 40000); /* 100 ms gap */
+	ck_assert(q.bytes_per_us == 40000.0 / POLICY_BURST_WINDOW_US);
 }
 END_TEST
 
