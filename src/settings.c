@@ -337,7 +337,7 @@ static const struct setting_def defs[] = {
 	 "read a container sooner the faster it grows toward its next level", set_adaptive,
 	 show_adaptive, true},
 	{"rescan_interval", "RESCAN_INTERVAL", "rescan-interval", "1s", "DURATION",
-	 "how often /proc is walked for new processes (10ms to 1h)", set_rescan, show_rescan,
+	 "how often to look for new processes (10ms to 1h)", set_rescan, show_rescan,
 	 false},
 	{"metric", "METRIC", "metric", "working_set", "NAME",
 	 "working_set (usage minus inactive page cache, as kubelet) or usage", set_metric,

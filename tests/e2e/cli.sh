@@ -9,7 +9,7 @@ pass "--version prints $version"
 
 "$OOMSENTRY" --help >"$WORK/help" || fail "--help exited $?"
 for name in WARNING CRITICAL COOLDOWN HYSTERESIS WARNING_SIGNAL CRITICAL_SIGNAL INTERVAL \
-	RESCAN_INTERVAL METRIC SIGNAL_UNHANDLED INCLUDE EXCLUDE DRY_RUN LOG_FORMAT LOG_LEVEL \
+	MIN_INTERVAL ADAPTIVE RESCAN_INTERVAL METRIC SIGNAL_UNHANDLED INCLUDE EXCLUDE DRY_RUN LOG_FORMAT LOG_LEVEL \
 	PROC_ROOT CONFIG; do
 	grep -q "env $name," "$WORK/help" || fail "--help does not name $name"
 	flag=--$(echo "$name" | tr 'A-Z_' 'a-z-')
@@ -50,6 +50,9 @@ bad CRITICAL_SIGNAL 0
 bad INTERVAL 0
 bad INTERVAL 500us
 bad RESCAN_INTERVAL 2h
+bad MIN_INTERVAL 50us
+bad MIN_INTERVAL soon
+bad ADAPTIVE sometimes
 bad METRIC rss
 bad SIGNAL_UNHANDLED maybe
 bad DRY_RUN 2
@@ -66,6 +69,8 @@ WARNING=50 CRITICAL=1Gi "$OOMSENTRY" --print-config >/dev/null 2>"$WORK/err"
 [ $? -eq 2 ] || fail "mixed percentage and size accepted"
 WARNING_SIGNAL=USR2 "$OOMSENTRY" --print-config >/dev/null 2>"$WORK/err"
 [ $? -eq 2 ] || fail "same signal for both levels accepted"
+MIN_INTERVAL=200ms "$OOMSENTRY" --print-config >/dev/null 2>"$WORK/err"
+[ $? -eq 2 ] && grep -q 'MIN_INTERVAL="200ms" and INTERVAL="100ms"' "$WORK/err" || fail "min above max: $(cat "$WORK/err")"
 "$OOMSENTRY" --no-such-flag 2>"$WORK/err"
 [ $? -eq 2 ] && grep -q -- '--no-such-flag' "$WORK/err" || fail "unknown flag: $(cat "$WORK/err")"
 "$OOMSENTRY" stray 2>"$WORK/err"

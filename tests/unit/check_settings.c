@@ -28,6 +28,8 @@ static const struct name {
 	{"warning_signal", "WARNING_SIGNAL", "warning-signal"},
 	{"critical_signal", "CRITICAL_SIGNAL", "critical-signal"},
 	{"interval", "INTERVAL", "interval"},
+	{"min_interval", "MIN_INTERVAL", "min-interval"},
+	{"adaptive", "ADAPTIVE", "adaptive"},
 	{"rescan_interval", "RESCAN_INTERVAL", "rescan-interval"},
 	{"metric", "METRIC", "metric"},
 	{"signal_unhandled", "SIGNAL_UNHANDLED", "signal-unhandled"},
@@ -221,6 +223,11 @@ static const struct bad bad_values[] = {
 	{"rescan_interval", ""},   {"rescan_interval", "x"}, {"rescan_interval", "-1s"},
 	{"rescan_interval", "99999999999999999999"}, {"rescan_interval", "9ms"},
 	{"rescan_interval", "0"},  {"rescan_interval", "61m"}, {"rescan_interval", "1h1ms"},
+	{"min_interval", ""},      {"min_interval", "x"},    {"min_interval", "-1ms"},
+	{"min_interval", "99999999999999999999"}, {"min_interval", "99us"},
+	{"min_interval", "0"},     {"min_interval", "2h"},   {"min_interval", "1.5"},
+	{"adaptive", ""},          {"adaptive", "maybe"},    {"adaptive", "-1"},
+	{"adaptive", "2"},         {"adaptive", "99999999999999999999"},
 
 	{"metric", ""},            {"metric", "rss"},        {"metric", "-1"},
 	{"metric", "usage2"},      {"metric", "working set"}, {"metric", "99999999999999999999"},
@@ -309,7 +316,8 @@ START_TEST(bad_values_flags_separate_word)
 	for (size_t i = 0; i < N(bad_values); i++) {
 		const struct bad *b = &bad_values[i];
 		const struct name *n = name_of(b->key);
-		if (strcmp(b->key, "dry_run") == 0 || strcmp(b->key, "signal_unhandled") == 0)
+		if (strcmp(b->key, "dry_run") == 0 || strcmp(b->key, "signal_unhandled") == 0 ||
+		    strcmp(b->key, "adaptive") == 0)
 			continue; /* optional argument: only --flag=value */
 		char flag[64];
 		snprintf(flag, sizeof flag, "--%s", n->flag);
