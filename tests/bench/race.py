@@ -70,8 +70,9 @@ def one_run(args, pattern, mode, n, work):
                    "--rescan-interval", "100ms"] + MODES[mode]
         script = (f'(echo $BASHPID > {cg}/cgroup.procs && exec {" ".join(racer)}) &\n'
                   f'{" ".join(sidecar)} 2>{log} &\nwait\n')
+        errlog = open(os.path.join(work, f"pod-{n}.err"), "w+")
         pod = subprocess.Popen(["unshare", "--pid", "--fork", "--mount-proc", "--kill-child",
-                                "--", "bash", "-c", script])
+                                "--", "bash", "-c", script], stderr=errlog)
         try:
             deadline = time.time() + 10
             while time.time() < deadline:
@@ -114,8 +115,14 @@ def one_run(args, pattern, mode, n, work):
             hi = next((t for t, u in grow if u >= LIMIT * 0.9), None)
             if lo is not None and hi is not None and hi > lo:
                 rate = LIMIT * 0.8 / (hi - lo) / MIB
+        # A run whose leak never got going (the app failed to start) says
+        # nothing about detection: it is kept, marked, and left out of the
+        # summary.
+        valid = killed or peak >= LIMIT // 2
+        errlog.seek(0)
         return {
-            "pattern": pattern, "mode": mode, "run": n,
+            "pattern": pattern, "mode": mode, "run": n, "valid": valid,
+            "problem": None if valid else errlog.read()[-2000:] or "the leak did not start",
             "oom_killed": killed, "seconds": round(elapsed, 3),
             "rate_mib_s": round(rate, 1) if rate else None,
             "warning_received": first[10] is not None,
@@ -145,12 +152,14 @@ def summarize(runs):
     rows = []
     for pattern in PATTERNS:
         for mode in MODES:
-            rs = [r for r in runs if r["pattern"] == pattern and r["mode"] == mode]
+            every = [r for r in runs if r["pattern"] == pattern and r["mode"] == mode]
+            rs = [r for r in every if r.get("valid", True)]
             if not rs:
                 continue
             crit_ok = sum(1 for r in rs if r["critical_received"])
             rows.append({
                 "pattern": pattern, "mode": mode, "runs": len(rs),
+                "invalid_runs": len(every) - len(rs),
                 "rate_mib_s": median([r["rate_mib_s"] for r in rs]),
                 "critical_before_oom": f"{crit_ok}/{len(rs)}",
                 "warning_overshoot_median_mib": median([r["warning_overshoot_mib"] for r in rs]),
@@ -173,6 +182,9 @@ def print_table(rows, out=sys.stdout):
         print("  ".join(str("-" if r[k] is None else r[k]).ljust(w) for k, w in cols), file=out)
     print("(overshoot and headroom in MiB, medians over the runs; CRIT<OOM: runs where "
           "SIGUSR2 arrived before the OOM kill)", file=out)
+    bad = sum(r["invalid_runs"] for r in rows)
+    if bad:
+        print(f"({bad} runs left out: their leak never started; see race.json)", file=out)
 
 
 def plot(runs, outdir):
@@ -189,8 +201,11 @@ def plot(runs, outdir):
                 f'set title "Leak race, {pattern}: usage and signals (first run of each mode)"',
                 'set xlabel "seconds since the leak started"', 'set ylabel "MiB"', 'set key left top',
                 f'set yrange [0:{LIMIT // MIB + 16}]',
-                f'set arrow from graph 0, first {LIMIT * WARN_PCT / 100 / MIB} to graph 1, first {LIMIT * WARN_PCT / 100 / MIB} nohead dt 2',
-                f'set arrow from graph 0, first {LIMIT * CRIT_PCT / 100 / MIB} to graph 1, first {LIMIT * CRIT_PCT / 100 / MIB} nohead dt 2']
+                f'set arrow from graph 0, first {LIMIT * WARN_PCT / 100 / MIB} to graph 1, first {LIMIT * WARN_PCT / 100 / MIB} nohead',
+                f'set arrow from graph 0, first {LIMIT * CRIT_PCT / 100 / MIB} to graph 1, first {LIMIT * CRIT_PCT / 100 / MIB} nohead',
+                f'set label "WARNING {WARN_PCT}%" at graph 0.85, first {LIMIT * WARN_PCT / 100 / MIB + 5}',
+                f'set label "CRITICAL {CRIT_PCT}%" at graph 0.85, first {LIMIT * CRIT_PCT / 100 / MIB + 5}',
+                f'set label "limit" at graph 0.85, first {LIMIT / MIB + 5}']
         parts = []
         for i, (m, r) in enumerate(rs.items()):
             if not r:
@@ -221,7 +236,14 @@ def main():
     ap.add_argument("--modes", default=",".join(MODES))
     ap.add_argument("--timeout", type=float, default=20)
     ap.add_argument("--out", default="bench-out")
+    ap.add_argument("--replot", metavar="JSON", help="only redo the table and plots of a race.json")
     args = ap.parse_args()
+    if args.replot:
+        runs = json.load(open(args.replot))["runs"]
+        print_table(summarize(runs))
+        for p in plot(runs, args.out):
+            print(f"plot: {p}")
+        return
     os.makedirs(args.out, exist_ok=True)
     work = tempfile.mkdtemp(prefix="oomsentry-race.")
     runs = []
