@@ -3,18 +3,20 @@
 # sleeping processes each, in one PID namespace with the sidecar, for S
 # seconds. Prints the sidecar's CPU time and memory. Run as root, by hand:
 #
-#   tests/bench/idle.sh [--containers N] [--procs M] [--seconds S] [-- SIDECAR FLAGS]
+#   tests/bench/idle.sh [--containers N] [--procs M] [--seconds S] [--limit-mib L]
+#                       [-- SIDECAR FLAGS]
 #
 # Uses the binary of an earlier build (_build/main by default; OOMSENTRY=...).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 OOMSENTRY=${OOMSENTRY:-$top/_build/main/src/oomsentry}
-containers=1 procs=10 seconds=60
+containers=1 procs=10 seconds=60 limit_mib=256
 while [ $# -gt 0 ]; do
 	case $1 in
 	--containers) containers=$2; shift 2 ;;
 	--procs) procs=$2; shift 2 ;;
 	--seconds) seconds=$2; shift 2 ;;
+	--limit-mib) limit_mib=$2; shift 2 ;;
 	--) shift; break ;;
 	*) echo "idle.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
@@ -39,7 +41,7 @@ script='in_cg() { local cg=$1; shift; (echo $BASHPID >"$cg/cgroup.procs" && exec
 for c in $(seq "$containers"); do
 	cg=$mem/oomsentry-bench-$$-$c
 	mkdir "$cg"
-	echo $((256 * 1024 * 1024)) >"$cg/memory.limit_in_bytes"
+	echo $((limit_mib * 1024 * 1024)) >"$cg/memory.limit_in_bytes"
 	cgs+=("$cg")
 	for _ in $(seq "$procs"); do script+=$'\n'"in_cg $cg sleep 100000"; done
 done
@@ -47,9 +49,14 @@ script+=$'\n'"sleep 1; $OOMSENTRY $* 2>$work/sidecar.log & echo \$! >$work/pid; 
 unshare --pid --fork --mount-proc --kill-child -- bash -c "$script" &
 pod=$!
 
-# The sidecar's pid in our namespace: the only oomsentry in the pod's cgroup tree.
+# The sidecar's pid in our namespace: the child of the pod's PID 1 that runs
+# the binary.
+exe=$(readlink -f "$OOMSENTRY")
+sidecar=
 for _ in $(seq 100); do
-	sidecar=$(pgrep -n -x oomsentry -P "$(pgrep -P "$pod" -x bash | head -1)" 2>/dev/null || true)
+	for p in $(pgrep -P "$(pgrep -P "$pod" | head -1)" 2>/dev/null); do
+		[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$exe" ] && sidecar=$p
+	done
 	[ -n "$sidecar" ] && break
 	sleep 0.1
 done
@@ -64,4 +71,4 @@ hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$sidecar/status")
 fds=$(ls "/proc/$sidecar/fd" | wc -l)
 watched=$(grep -c event=container_found "$work/sidecar.log" || true)
 cpu_ms=$(((cpu1 - cpu0) / 1000000))
-echo "containers=$containers procs_per_container=$procs seconds=$seconds flags=\"$*\" containers_found=$watched cpu_ms=$cpu_ms rss_kib=$rss peak_rss_kib=$hwm fds=$fds"
+echo "containers=$containers procs_per_container=$procs limit_mib=$limit_mib seconds=$seconds flags=\"$*\" containers_found=$watched cpu_ms=$cpu_ms rss_kib=$rss peak_rss_kib=$hwm fds=$fds"

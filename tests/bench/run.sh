@@ -49,7 +49,7 @@ echo "== idle cost and scaling"
 {
 	idle --containers 10 --procs 20 --seconds "$secs"
 	idle --containers 10 --procs 20 --seconds "$secs" -- --adaptive=false --interval 100ms
-	for n in 20 200 2000; do idle --containers 1 --procs "$n" --seconds "$scale_secs"; done
+	for n in 20 200 2000; do idle --containers 1 --procs "$n" --limit-mib 4096 --seconds "$scale_secs"; done
 } | tee "$out/idle.txt"
 python3 - "$out/idle.txt" "$out/idle.json" <<'PY'
 import json, shlex, sys
