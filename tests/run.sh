@@ -16,6 +16,10 @@ packages=(
 	libjemalloc-dev libjemalloc2
 	libgoogle-perftools-dev google-perftools
 	util-linux binutils procps
+	qemu-system-x86 cpio
+	podman runc catatonit
+	man-db groff-base
+	nodejs
 )
 
 install_packages() {
@@ -77,9 +81,21 @@ echo "== unit tests under ASan+UBSan"
 # make expands $(UNIT_TESTS) itself: every unit test, wherever it is added.
 TESTS_OVERRIDE='$(UNIT_TESTS)' run_build _build/asan --disable-static-binary --enable-sanitizers
 
+echo "== make distcheck (the tarball builds, passes every test, installs, uninstalls)"
+if (cd _build/main && make -s -j"$jobs" distcheck >distcheck.log 2>&1); then
+	distcheck=1
+else
+	tail -n 80 _build/main/distcheck.log
+	distcheck=0
+	status=1
+fi
+
 passed=$(count PASS "${logs[@]}")
 failed=$(( $(count FAIL "${logs[@]}") + $(count ERROR "${logs[@]}") + $(count XPASS "${logs[@]}") ))
 skipped=$(count SKIP "${logs[@]}")
+# distcheck counts as one test of its own.
+passed=$((passed + distcheck))
+failed=$((failed + 1 - distcheck))
 [ "$failed" -gt 0 ] && status=1
 [ "${#logs[@]}" -lt 2 ] && status=1
 echo "tests: $passed passed, $failed failed, $skipped skipped"

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Done means: every manifest in k8s/ is a valid Kubernetes object by the API's
+# own schema, with no unknown field and no wrong type (checked offline, see
+# ship_k8s.mjs); the validator is shown to bite on copies with an unknown
+# field, a wrong type and a missing kustomize resource; the settings in the
+# manifests are ones oomsentry accepts; the init container copies exactly the
+# files the app preloads; and every YAML block in README.md is byte for byte a
+# file of k8s/, so the README shows only YAML this test validated.
+source "$(dirname "$0")/lib.sh"
+
+K8S=$top_srcdir/k8s
+command -v node >/dev/null || missing_prerequisite "node (apt-get install nodejs npm)"
+
+# The validator's packages, pinned, in a cache outside the source tree: the
+# first run needs the npm registry, later runs are offline.
+NPM_CACHE=${OOMSENTRY_NPM_CACHE:-/var/cache/oomsentry-tests/npm}
+NPM_PACKAGES=(kubernetes-models@5.1.0 @kubernetes/client-node@1.4.0 yaml@2.9.1)
+have_packages() {
+	local p name version
+	for p in "${NPM_PACKAGES[@]}"; do
+		name=${p%@*} version=${p##*@}
+		grep -q "\"version\": \"$version\"" "$1/node_modules/$name/package.json" 2>/dev/null || return 1
+	done
+}
+if ! have_packages "$NPM_CACHE"; then
+	command -v npm >/dev/null || missing_prerequisite "npm (apt-get install npm)"
+	mkdir -p "$(dirname "$NPM_CACHE")" || missing_prerequisite "cannot create $(dirname "$NPM_CACHE")"
+	# Install beside the cache and rename, so an interrupted install never
+	# leaves a cache that looks complete.
+	tmp=$(mktemp -d "$NPM_CACHE.new.XXXXXX")
+	npm install --no-audit --no-fund --silent --prefix "$tmp" "${NPM_PACKAGES[@]}" >"$WORK/npm.log" 2>&1 ||
+		{ rm -rf "$tmp"; missing_prerequisite "npm install ${NPM_PACKAGES[*]} failed (no registry?)"; }
+	rm -rf "$NPM_CACHE" && mv "$tmp" "$NPM_CACHE" || fail "cannot move the npm packages into $NPM_CACHE"
+fi
+MODULES=$NPM_CACHE/node_modules
+validate() { node "$top_srcdir/tests/e2e/ship_k8s.mjs" "$MODULES" "$@"; }
+
+# 1. Every manifest validates.
+manifests=("$K8S"/*.yaml)
+[ ${#manifests[@]} -ge 4 ] || fail "expected pod, configmap, deployment and kustomization in k8s/"
+validate "${manifests[@]}" >"$WORK/valid.log" 2>&1 || fail "k8s/ does not validate: $(cat "$WORK/valid.log")"
+for what in "Pod/app-with-oomsentry" "Deployment/app" "ConfigMap/oomsentry-config" "Kustomization/-"; do
+	grep -q "^valid .* $what\$" "$WORK/valid.log" || fail "no valid $what in k8s/"
+done
+pass "$(wc -l <"$WORK/valid.log") documents in k8s/ are valid"
+
+# 2. The validator bites: each broken copy must be rejected, for its reason.
+reject() { # NAME SED_EXPRESSION SOURCE EXPECTED_MESSAGE
+	sed "$2" "$K8S/$3" >"$WORK/$1.yaml"
+	cmp -s "$K8S/$3" "$WORK/$1.yaml" && fail "negative case $1 did not change $3"
+	if validate "$WORK/$1.yaml" >"$WORK/$1.log" 2>&1; then
+		fail "the validator accepted $1: $(cat "$WORK/$1.log")"
+	fi
+	grep -q "$4" "$WORK/$1.log" || fail "$1 rejected for another reason: $(cat "$WORK/$1.log")"
+}
+reject unknown-field 's/shareProcessNamespace: true/shareProcessNamespaces: true/' deployment.yaml \
+	'shareProcessNamespaces: unknown field'
+reject unknown-nested 's/readOnlyRootFilesystem: true/readOnlyRootFileSystem: true/' pod.yaml \
+	'readOnlyRootFileSystem: unknown field'
+reject wrong-type 's/runAsUser: 0/runAsUser: "0"/' pod.yaml 'runAsUser must be integer'
+reject wrong-quantity 's/memory: 512Mi/memory: 512 MiB/' pod.yaml 'memory must match'
+cp "$K8S/configmap.yaml" "$K8S/deployment.yaml" "$WORK/"
+reject missing-resource 's/- deployment.yaml/- deployment-missing.yaml/' kustomization.yaml 'does not exist'
+pass "the validator rejects an unknown field, a wrong type, a bad quantity and a missing resource"
+
+# 3. What the manifests say, read with the same YAML parser.
+node --input-type=module -e '
+const YAML = await import(process.argv[1] + "/yaml/dist/index.js");
+const fs = await import("node:fs");
+const k8s = process.argv[2];
+const pod = YAML.parse(fs.readFileSync(k8s + "/pod.yaml", "utf8"));
+const dep = YAML.parse(fs.readFileSync(k8s + "/deployment.yaml", "utf8"));
+const cm = YAML.parse(fs.readFileSync(k8s + "/configmap.yaml", "utf8"));
+const side = pod.spec.containers.find((c) => c.name === "oomsentry");
+for (const e of side.env) console.log(`podenv ${e.name}=${e.value}`);
+fs.writeFileSync(process.argv[3] + "/oomsentry.ini", cm.data["oomsentry.ini"]);
+const spec = dep.spec.template.spec;
+const init = spec.initContainers[0];
+const app = spec.containers.find((c) => c.name === "app");
+const mount = init.volumeMounts[0].mountPath;
+for (const f of init.command.slice(2)) console.log(`copied ${mount}/${f.split("/").pop()}`);
+const env = Object.fromEntries(app.env.map((e) => [e.name, e.value]));
+for (const f of env.LD_PRELOAD.split(" ")) console.log(`preloaded ${f}`);
+for (const n of Object.keys(env)) if (n.startsWith("OOMSENTRY_")) console.log(`libenv ${n}`);
+const cfg = spec.containers.find((c) => c.name === "oomsentry").env.find((e) => e.name === "CONFIG").value;
+const cfgMount = spec.containers.find((c) => c.name === "oomsentry").volumeMounts[0].mountPath;
+console.log(`config ${cfg} ${cfgMount}`);
+const vol = spec.volumes.find((v) => v.configMap);
+console.log(`configmap ${vol.configMap.name} ${cm.metadata.name}`);
+' "$MODULES" "$K8S" "$WORK" >"$WORK/facts.log" 2>&1 || fail "cannot read the manifests: $(cat "$WORK/facts.log")"
+
+mapfile -t podenv < <(sed -n 's/^podenv //p' "$WORK/facts.log")
+env -i "${podenv[@]}" "$OOMSENTRY" --print-config >"$WORK/podenv.log" 2>&1 ||
+	fail "oomsentry rejects pod.yaml's settings: $(cat "$WORK/podenv.log")"
+env -i "$OOMSENTRY" --config "$WORK/oomsentry.ini" --print-config >"$WORK/ini.log" 2>&1 ||
+	fail "oomsentry rejects configmap.yaml's oomsentry.ini: $(cat "$WORK/ini.log")"
+diff <(sed -n 's/^copied //p' "$WORK/facts.log" | sort) <(sed -n 's/^preloaded //p' "$WORK/facts.log" | sort) ||
+	fail "the init container copies other files than the app preloads"
+while read -r _ name; do
+	grep -q "\"$name\"" "$top_srcdir/src/handler/options.c" || fail "deployment.yaml sets $name, which liboomsentry does not read"
+done < <(grep '^libenv ' "$WORK/facts.log")
+read -r _ cfg mnt < <(grep '^config ' "$WORK/facts.log")
+[ "${cfg%/*}" = "$mnt" ] || fail "CONFIG=$cfg is not in the ConfigMap's mount $mnt"
+read -r _ a b < <(grep '^configmap ' "$WORK/facts.log")
+[ "$a" = "$b" ] || fail "the deployment mounts ConfigMap $a, configmap.yaml defines $b"
+pass "oomsentry accepts the manifests' settings; the preloaded files are the copied ones"
+
+# 4. README.md's YAML is k8s/'s YAML: every yaml block equals a file of k8s/,
+# and every file of k8s/ is shown under the Kubernetes heading.
+awk -v dir="$WORK/readme" '
+	/^## / { section = ($0 == "## Kubernetes") }
+	/^```yaml$/ { n++; inside = 1; f = sprintf("%s/%s-%02d.yaml", dir, section ? "k8s" : "other", n); printf "" >f; next }
+	/^```$/ && inside { inside = 0; close(f); next }
+	inside { print >>f }
+' < <(mkdir -p "$WORK/readme"; cat "$top_srcdir/README.md")
+ls "$WORK"/readme/k8s-*.yaml >/dev/null 2>&1 || fail "README.md has no yaml block under \"## Kubernetes\""
+for block in "$WORK"/readme/*.yaml; do
+	match=
+	for f in "${manifests[@]}"; do
+		cmp -s "$block" "$f" && match=$f && break
+	done
+	[ -n "$match" ] || fail "a yaml block of README.md is no file of k8s/: $(head -n 3 "$block")"
+done
+for f in "${manifests[@]}"; do
+	shown=
+	for block in "$WORK"/readme/k8s-*.yaml; do
+		cmp -s "$block" "$f" && shown=1 && break
+	done
+	[ -n "$shown" ] || fail "README.md's Kubernetes section does not show $(basename "$f")"
+done
+pass "README.md shows k8s/*.yaml verbatim, and no other YAML"
