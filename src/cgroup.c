@@ -229,9 +229,9 @@ int cg_relative(const char *cgpath, const char *mount_root, char *rel, size_t si
 	return copy_str(rel, size, sub, strlen(sub));
 }
 
-static ssize_t read_small_file(const char *path, char *buf, size_t size)
+ssize_t cg_read_text_file(int dirfd, const char *path, char *buf, size_t size)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	size_t n = 0;
@@ -262,7 +262,7 @@ int cg_locate(const char *proc_root, const char *pid, struct cg_location *loc)
 	memset(loc, 0, sizeof *loc);
 	if (snprintf(path, sizeof path, "%s/%s/cgroup", proc_root, pid) >= (int)sizeof path)
 		return -ENAMETOOLONG;
-	if ((n = read_small_file(path, buf, sizeof buf)) < 0)
+	if ((n = cg_read_text_file(AT_FDCWD, path, buf, sizeof buf)) < 0)
 		return (int)n;
 	if ((r = cg_parse_proc_cgroup(buf, &loc->version, loc->cgpath, sizeof loc->cgpath)))
 		return r;
@@ -274,7 +274,7 @@ int cg_locate(const char *proc_root, const char *pid, struct cg_location *loc)
 		return -ENOMEM;
 	snprintf(path, sizeof path, "%s/%s/mountinfo", proc_root, pid);
 	for (;;) {
-		n = read_small_file(path, mi, cap);
+		n = cg_read_text_file(AT_FDCWD, path, mi, cap);
 		if (n < 0 || (size_t)n < cap - 1)
 			break;
 		char *bigger = realloc(mi, cap * 4);

@@ -104,6 +104,10 @@ int cg_read_oom_kills(const struct cg_reader *r, uint64_t *count);
 /* The working set from a sample's parts; exposed for tests. */
 uint64_t cg_working_set(uint64_t usage, uint64_t inactive_file);
 
+/* Reads a small file (relative to dirfd, or AT_FDCWD) into buf, NUL-terminated,
+ * at most size - 1 bytes. Returns the length or -errno. */
+ssize_t cg_read_text_file(int dirfd, const char *path, char *buf, size_t size);
+
 /* pread into buf (NUL-terminated). Returns bytes read or -errno. */
 ssize_t cg_pread_text(int fd, char *buf, size_t size);
 

@@ -1,5 +1,7 @@
 #include "procscan.h"
 
+#include "cgroup.h"
+
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -133,26 +135,7 @@ bool proc_is_zombie(const struct proc_stat *st) { return st->state == 'Z' || st-
 
 ssize_t proc_read_at(int dirfd, const char *name, char *buf, size_t size)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	size_t n = 0;
-	while (n < size - 1) {
-		ssize_t r = read(fd, buf + n, size - 1 - n);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			int e = -errno;
-			close(fd);
-			return e;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	close(fd);
-	buf[n] = '\0';
-	return (ssize_t)n;
+	return cg_read_text_file(dirfd, name, buf, size);
 }
 
 ssize_t proc_read(const char *proc_root, pid_t pid, const char *name, char *buf, size_t size)
