@@ -299,6 +299,15 @@ static void drop_container(struct watch *w, struct container *ct, uint64_t now_u
 	container_free(ct);
 }
 
+/* One process fewer in ct. During a rescan an emptied container is kept to
+ * its end: a process re-found in the same rescan (it was still moving into
+ * its container) keeps the container's state and logs nothing. */
+static void release_container(struct watch *w, struct container *ct, uint64_t now_us)
+{
+	if (--ct->nprocs == 0 && !w->rescanning)
+		drop_container(w, ct, now_us);
+}
+
 static void forget_proc(struct watch *w, struct wproc *p, uint64_t now_us)
 {
 	if (p->pidfd >= 0)
@@ -307,8 +316,8 @@ static void forget_proc(struct watch *w, struct wproc *p, uint64_t now_us)
 	size_t i = (size_t)(p - w->procs);
 	memmove(&w->procs[i], &w->procs[i + 1], (w->nprocs - i - 1) * sizeof *p);
 	w->nprocs--;
-	if (ct && --ct->nprocs == 0)
-		drop_container(w, ct, now_us);
+	if (ct)
+		release_container(w, ct, now_us);
 }
 
 void watch_process_exited(struct watch *w, pid_t pid, uint64_t now_us)
@@ -351,6 +360,44 @@ static bool unsettled(const struct watch *w, const struct wproc *p)
 		return true;
 	return proc_read(w->s->proc_root, p->pid, "stat", buf, sizeof buf) >= 0 &&
 	       proc_parse_stat(buf, &st) == 0 && strcmp(st.comm, p->comm) != 0;
+}
+
+static void log_unwatched(const struct wproc *p)
+{
+	struct log_line l;
+	if (log_begin(&l, p->role == ROLE_NO_ACCESS ? LOG_ERROR : LOG_WARN, "process_unwatched")) {
+		log_int(&l, "pid", p->pid);
+		log_str(&l, "comm", p->comm);
+		log_str(&l, "reason", p->role == ROLE_NO_ACCESS
+					      ? "cannot read its cgroup: CAP_SYS_PTRACE missing"
+					      : "cannot find or read its memory cgroup");
+		log_errno(&l, -p->unwatched_err);
+		log_end(&l);
+	}
+}
+
+/* Finds p's container (opening it if new). Returns 0 with p watched, or
+ * -errno with p's role saying why not. */
+static int attach(struct watch *w, struct wproc *p)
+{
+	char pidstr[16];
+	snprintf(pidstr, sizeof pidstr, "%d", (int)p->pid);
+	struct cg_location loc;
+	int err = cg_locate(w->s->proc_root, pidstr, &loc);
+	if (!err)
+		p->ct = find_or_add_container(w, &loc, p->comm, &err);
+	if (err) {
+		/* Denied with CAP_SYS_PTRACE in hand is not ours to fix (another
+		 * user namespace, say): that is "no cgroup", not "no access". */
+		p->role = (err == -EACCES || err == -EPERM) && !w->have_ptrace ? ROLE_NO_ACCESS
+									       : ROLE_NO_CGROUP;
+		p->ct = NULL;
+		p->unwatched_err = err;
+		return err;
+	}
+	p->role = ROLE_WATCHED;
+	p->ct->nprocs++;
+	return 0;
 }
 
 /* Looks at a new pid and fills *p. Returns false if there is nothing to
@@ -414,18 +461,7 @@ static bool discover(struct watch *w, pid_t pid, struct wproc *p, uint64_t now_u
 			(have_status && status.has_uid &&
 			 deliver_uid_may_signal(w->ruid, w->euid, status.uid_real, status.uid_saved));
 
-	char pidstr[16];
-	snprintf(pidstr, sizeof pidstr, "%d", (int)pid);
-	struct cg_location loc;
-	int err = cg_locate(s->proc_root, pidstr, &loc);
-	if (!err) {
-		p->ct = find_or_add_container(w, &loc, p->comm, &err);
-	}
-	if (err) {
-		/* Denied with CAP_SYS_PTRACE in hand is not ours to fix (another
-		 * user namespace, say): that is "no cgroup", not "no access". */
-		p->role = (err == -EACCES || err == -EPERM) && !w->have_ptrace ? ROLE_NO_ACCESS
-									       : ROLE_NO_CGROUP;
+	if (attach(w, p)) {
 		/* A process that exited meanwhile fails these reads too: that is
 		 * no news. */
 		if (p->pidfd >= 0 && deliver_alive(p->pidfd))
@@ -433,29 +469,23 @@ static bool discover(struct watch *w, pid_t pid, struct wproc *p, uint64_t now_u
 		if (proc_read(s->proc_root, pid, "stat", buf, sizeof buf) < 0 ||
 		    proc_parse_stat(buf, &st) || proc_is_zombie(&st))
 			goto discard;
-		struct log_line l;
-		if (log_begin(&l, p->role == ROLE_NO_ACCESS ? LOG_ERROR : LOG_WARN,
-			      "process_unwatched")) {
-			log_int(&l, "pid", pid);
-			log_str(&l, "comm", p->comm);
-			log_str(&l, "reason", p->role == ROLE_NO_ACCESS
-						      ? "cannot read its cgroup: CAP_SYS_PTRACE missing"
-						      : "cannot find or read its memory cgroup");
-			log_errno(&l, -err);
-			log_end(&l);
+		/* At start-up, say at once what cannot be seen (the capability
+		 * check relies on it). A process found later may still be on its
+		 * way into its container: it is tried again at each rescan, and
+		 * reported only if it is still unwatched once it has settled. */
+		if (!w->scanned_once) {
+			log_unwatched(p);
+			p->unwatched_logged = true;
 		}
-		goto keep;
 	}
-	p->role = ROLE_WATCHED;
-	p->ct->nprocs++;
 
 keep:
 	/* Everything read above belongs to the pidfd's process only if that
 	 * process still exists now: otherwise the pid may have been reused. */
 	if (p->pidfd >= 0) {
 		if (deliver_alive(p->pidfd)) {
-			if (p->role == ROLE_WATCHED && --p->ct->nprocs == 0)
-				drop_container(w, p->ct, now_us);
+			if (p->role == ROLE_WATCHED)
+				release_container(w, p->ct, now_us);
 			goto discard;
 		}
 		struct epoll_event ev = {.events = EPOLLIN,
@@ -463,8 +493,8 @@ keep:
 		if (w->epfd >= 0 && epoll_ctl(w->epfd, EPOLL_CTL_ADD, p->pidfd, &ev) < 0) {
 			/* Without the exit notice the entry could outlive its pid;
 			 * drop it and try again on the next rescan. */
-			if (p->role == ROLE_WATCHED && --p->ct->nprocs == 0)
-				drop_container(w, p->ct, now_us);
+			if (p->role == ROLE_WATCHED)
+				release_container(w, p->ct, now_us);
 			goto discard;
 		}
 	}
@@ -523,11 +553,19 @@ static long last_pid_created(const struct watch *w)
 	return sp && end != sp + 1 && pid > 0 ? pid : -1;
 }
 
+static bool unresolved(const struct wproc *p)
+{
+	return p->role == ROLE_NO_CGROUP || p->role == ROLE_NO_ACCESS;
+}
+
+/* Processes still settling, or whose "unwatched" report is still due. */
 static bool has_young_processes(const struct watch *w, uint64_t now_us)
 {
-	for (size_t i = 0; i < w->nprocs; i++)
-		if (now_us < w->procs[i].settle_until_us)
+	for (size_t i = 0; i < w->nprocs; i++) {
+		const struct wproc *p = &w->procs[i];
+		if (now_us < p->settle_until_us || (unresolved(p) && !p->unwatched_logged))
 			return true;
+	}
 	return false;
 }
 
@@ -551,6 +589,7 @@ int watch_rescan(struct watch *w, uint64_t now_us)
 	if (r)
 		return r;
 	w->last_pid = last;
+	w->rescanning = true;
 
 	/* Known pids that are no longer listed are gone (their exit notice may
 	 * still be queued; forgetting them now is the same outcome). */
@@ -561,6 +600,19 @@ int watch_rescan(struct watch *w, uint64_t now_us)
 			j++;
 		struct wproc *p = &w->procs[i];
 		bool listed = j < w->scan.len && w->scan.pids[j] == pid;
+		if (listed && unresolved(p)) {
+			/* Its cgroup could not be read: try again while it settles
+			 * (a new container mounts its cgroup after its process
+			 * appears), then report it once. */
+			if (now_us < p->settle_until_us)
+				attach(w, p);
+			else if (!p->unwatched_logged) {
+				log_unwatched(p);
+				p->unwatched_logged = true;
+			}
+			i++;
+			continue;
+		}
 		/* An unsettled process is forgotten here and found again below as
 		 * new, in its new cgroup. */
 		if (listed && !(now_us < p->settle_until_us && unsettled(w, p)))
@@ -585,6 +637,15 @@ int watch_rescan(struct watch *w, uint64_t now_us)
 	}
 	if (w->nprocs != known)
 		qsort(w->procs, w->nprocs, sizeof *w->procs, cmp_wproc);
+
+	w->rescanning = false;
+	for (size_t i = 0; i < w->ncts;) {
+		if (w->cts[i]->nprocs == 0)
+			drop_container(w, w->cts[i], now_us); /* moves the last one here */
+		else
+			i++;
+	}
+	w->scanned_once = true;
 	return 0;
 }
 
@@ -742,6 +803,10 @@ static int sample(struct watch *w, struct container *ct)
 static void read_container(struct watch *w, struct container *ct, uint64_t now_us)
 {
 	const struct settings *s = w->s;
+	/* Before the new sample: a kill drops the usage, and the report must
+	 * carry the level and the sample from before it. */
+	if (ct->pol.level != LEVEL_NORMAL)
+		check_oom(ct, now_us);
 	int r = cg_read_sample(&ct->rd, false, &ct->last);
 	if (!r && s->metric == METRIC_WORKING_SET &&
 	    (ct->pol.level != LEVEL_NORMAL || ct->last.usage_bytes >= ct->params.warning_bytes))
@@ -751,10 +816,6 @@ static void read_container(struct watch *w, struct container *ct, uint64_t now_u
 	if (r) {
 		log_read_error(ct, r, now_us);
 	} else {
-		/* Before the policy step: a kill drops the usage, and the report
-		 * must carry the level reached before it. */
-		if (ct->pol.level != LEVEL_NORMAL)
-			check_oom(ct, now_us);
 		uint64_t metric = metric_of(w, &ct->last);
 		struct policy_decision d;
 		policy_step(&ct->pol, &ct->params, metric, now_us, &d);

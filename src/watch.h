@@ -37,6 +37,8 @@ struct wproc {
 	char comm[PROC_COMM_MAX];
 	bool may_signal;             /* the kill(2) rule allows it (or CAP_KILL) */
 	uint64_t settle_until_us;    /* until then, re-checked at each rescan */
+	int unwatched_err;           /* why its cgroup could not be read (-errno) */
+	bool unwatched_logged;
 	uint64_t cgroup_hash;        /* of /proc/PID/cgroup when discovered */
 	uint8_t skip_logged;         /* bit per level: a skip was already logged */
 	bool perm_logged;
@@ -89,6 +91,8 @@ struct watch {
 	uint64_t fd_err_logged_us;
 	uint32_t next_id;
 	long last_pid;               /* /proc/loadavg's at the last walk, -1 unknown */
+	bool scanned_once;           /* the start-up scan is done */
+	bool rescanning;             /* containers left empty are dropped at its end */
 	uint64_t limits_read_us;     /* when limits were last re-read */
 	bool v1_events_refused;      /* cgroup.event_control is read-only here */
 };
