@@ -20,6 +20,13 @@ for f in oomsentry_init oomsentry_options_init oomsentry_options_from_env \
 done
 pass "exports only: $(tr '\n' ' ' <<<"$exported")"
 
+# The static archive too: its internal functions are local, so they cannot
+# clash with an app's own when it links liboomsentry.a.
+global=$(nm -g --defined-only "$a" | awk 'NF == 3 {print $3}')
+others=$(grep -v '^oomsentry_' <<<"$global" || true)
+[ -z "$others" ] || fail "liboomsentry.a defines global symbols outside the API: $(tr '\n' ' ' <<<"$others")"
+pass "liboomsentry.a defines only the API globally"
+
 needed=$(readelf -d "$so" | awk '/NEEDED/ {gsub(/[\[\]]/, "", $5); print $5}')
 for lib in $needed; do
 	case $lib in
