@@ -82,13 +82,37 @@ echo "== unit tests under ASan+UBSan"
 TESTS_OVERRIDE='$(UNIT_TESTS)' run_build _build/asan --disable-static-binary --enable-sanitizers
 
 echo "== make distcheck (the tarball builds, passes every test, installs, uninstalls)"
+t0=$(date +%s)
 if (cd _build/main && make -s -j"$jobs" distcheck >distcheck.log 2>&1); then
+	echo "   passed in $(($(date +%s) - t0)) s"
 	distcheck=1
 else
 	tail -n 80 _build/main/distcheck.log
 	distcheck=0
 	status=1
 fi
+
+# Wall time per group of tests, from the last line of each test's log.
+echo "== wall time per group (s)"
+for dir in _build/main; do
+	find "$dir/tests" -name '*.log' -newer "$dir/Makefile" 2>/dev/null | while read -r log; do
+		ms=$(sed -n 's/^wall time: \([0-9]*\) ms$/\1/p' "$log" | tail -n 1)
+		[ -n "$ms" ] || continue
+		name=$(basename "$log" .log)
+		case $name in
+		check_*) group=unit ;;
+		pod_*) group=pod ;;
+		guest_*) group=guest-v2 ;;
+		ship_*) group=shipping ;;
+		handler_*) group=handler ;;
+		pod_scenarios) group=podman ;;
+		*) group=sidecar-e2e ;;
+		esac
+		[ "$(basename "$(dirname "$log")")" = podman ] && group=podman
+		echo "$group $ms $name"
+	done
+done | sort | awk '{ t[$1] += $2; n[$1]++; l[$1] = l[$1] sprintf(" %s=%.1f", $3, $2 / 1000) }
+	END { for (g in t) printf "  %-12s %6.1f s  (%d tests:%s)\n", g, t[g] / 1000, n[g], l[g] }'
 
 passed=$(count PASS "${logs[@]}")
 failed=$(( $(count FAIL "${logs[@]}") + $(count ERROR "${logs[@]}") + $(count XPASS "${logs[@]}") ))
