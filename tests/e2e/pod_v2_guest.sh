@@ -24,34 +24,8 @@ for f in "$OOMSENTRY" "$B/examples/leaky" "$B/tests/pod/pause" "$MEMHOG"; do
 	[ -x "$f" ] || fail "$f not built"
 done
 
-cache=${OOMSENTRY_GUEST_CACHE:-/var/cache/oomsentry-guest}
-{ mkdir -p "$cache" 2>/dev/null && [ -w "$cache" ]; } || cache=$WORK/cache
-mkdir -p "$cache"
-# fetch PACKAGE: the path of PACKAGE's .deb, downloaded once (into a private
-# directory first, so a concurrent run never sees half a file).
-fetch() {
-	local deb tmp
-	deb=$(find "$cache" -maxdepth 1 -name "$1_*.deb" | sort -V | tail -n1)
-	if [ -z "$deb" ]; then
-		tmp=$(mktemp -d "$cache/.download.XXXXXX") || return 1
-		(cd "$tmp" && apt-get download -q "$1" >"$WORK/apt-$1.log" 2>&1)
-		deb=$(find "$tmp" -maxdepth 1 -name "$1_*.deb" | head -n1)
-		[ -n "$deb" ] && mv "$deb" "$cache/" && deb=$cache/$(basename "$deb")
-		rm -rf "$tmp"
-	fi
-	[ -n "$deb" ] && [ -f "$deb" ] && echo "$deb"
-}
-kpkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
-	awk '$1 == "Depends:" && $2 ~ /^linux-image-.*-cloud-amd64$/ {print $2; exit}')
-if [ -z "$kpkg" ]; then # no package lists: the newest kernel in the cache
-	kpkg=$(find "$cache" -maxdepth 1 -name 'linux-image-*-cloud-amd64_*.deb' | sort -V | tail -n1)
-	kpkg=$(basename "${kpkg%%_*}" 2>/dev/null)
-fi
-[ -n "$kpkg" ] || missing_prerequisite "linux-image-cloud-amd64 unknown to apt (apt-get update)"
-kdeb=$(fetch "$kpkg") || missing_prerequisite "cannot download $kpkg"
-bdeb=$(fetch busybox-static) || missing_prerequisite "cannot download busybox-static"
-dpkg-deb --fsys-tarfile "$kdeb" | tar -x -O --wildcards './boot/vmlinuz-*' >"$WORK/vmlinuz"
-[ -s "$WORK/vmlinuz" ] || fail "no kernel in $kdeb"
+. "$top_srcdir/tests/guest/kernel.sh"
+guest_packages
 
 # --- the initramfs ---------------------------------------------------------
 root=$WORK/root
