@@ -122,6 +122,19 @@ step() {
 	local i
 	for ((i = 0; i < 10; i++)); do "$@" 2>/dev/null && return 0; sleep 0.05; done
 	"$@" || { echo "pod set-up failed: $*" >&2; exit 126; }
+}
+# own_view CGV CGROUP: a fresh /proc, and the cgroup shown read-only where the
+# process looks for its own, as runc shows it (v1: bind mount; v2: cgroup2
+# mounted inside the cgroup namespace).
+own_view() {
+	step mount -t proc proc /proc
+	if [ "$1" = 1 ]; then
+		step mount --bind "$2" /sys/fs/cgroup/memory
+		step mount -o remount,bind,ro /sys/fs/cgroup/memory
+	else
+		step umount -l /sys/fs/cgroup
+		step mount -t cgroup2 -o ro,nosuid,nodev,noexec cgroup2 /sys/fs/cgroup
+	fi
 }'
 
 # set_limit CGROUP BYTES. On v2, also no swap, as kubelet sets it by
@@ -292,14 +305,7 @@ cmd___keeper() {
 		cgv=$1 cg=$2 state=$3 name=$4 pause=$5
 		while read -r k v _; do [ "$k" = NSpid: ] && echo "$v" >"$state/pause.hostpid"; done </proc/self/status
 		echo "$name" >/proc/sys/kernel/hostname || exit 1
-		step mount -t proc proc /proc
-		if [ "$cgv" = 1 ]; then
-			step mount --bind "$cg" /sys/fs/cgroup/memory
-			step mount -o remount,bind,ro /sys/fs/cgroup/memory
-		else
-			step umount -l /sys/fs/cgroup
-			step mount -t cgroup2 -o ro,nosuid,nodev,noexec cgroup2 /sys/fs/cgroup
-		fi
+		own_view "$cgv" "$cg"
 		exec "$pause"'
 	# unshare joins the pause cgroup first, so that PID 1 starts in it (and,
 	# on v2, the cgroup namespace is rooted there); once PID 1 runs,
@@ -412,14 +418,7 @@ cmd_add() {
 		cgv=$1 cg=$2 state=$3 nvol=$4
 		shift 4
 		while read -r k v _; do [ "$k" = NSpid: ] && echo "$v" >"$state/hostpid"; done </proc/self/status
-		step mount -t proc proc /proc
-		if [ "$cgv" = 1 ]; then
-			step mount --bind "$cg" /sys/fs/cgroup/memory
-			step mount -o remount,bind,ro /sys/fs/cgroup/memory
-		else
-			step umount -l /sys/fs/cgroup
-			step mount -t cgroup2 -o ro,nosuid,nodev,noexec cgroup2 /sys/fs/cgroup
-		fi
+		own_view "$cgv" "$cg"
 		step mount -t tmpfs -o size=64k,mode=0755 pod-mnt /mnt
 		for ((i = 0; i < nvol; i++)); do
 			src=${1%:*} dst=/mnt/${1##*:}
