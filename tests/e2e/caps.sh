@@ -39,8 +39,9 @@ pass "as root: only CAP_KILL and CAP_SYS_PTRACE remain, no_new_privs set"
 # 2. Non-root sidecar with the two ambient capabilities, app under another uid.
 make_cgroup app $((128 * 1024 * 1024))
 rec=$WORK/rec/record
+# The app waits at 56 MiB (44%: warning) until signalled: SIGUSR1 comes first.
 pod_start "
-in_cg $CG setpriv --reuid 3000 --regid 3000 --clear-groups $MEMHOG --catch --rate 50 --max 100 --record $rec
+in_cg $CG setpriv --reuid 3000 --regid 3000 --clear-groups $MEMHOG --catch --rate 50 --hold 56 --max 100 --record $rec
 sleep 0.3
 as_user 2000 +kill,+sys_ptrace $OOMSENTRY --interval 20ms --rescan-interval 100ms --warning 30 --critical 60 2>$WORK/nonroot.log &
 wait

@@ -10,7 +10,9 @@ need_pod
 
 mkdir -m 0777 "$WORK/rec"
 # An app that grows past both thresholds and records the signals it gets.
-grower=("$MEMHOG" --catch --rate 50 --max 112 --record)
+# It waits at 90 MiB (70%: warning) until it is signalled, so it gets
+# SIGUSR1 first however late the sidecar starts on a busy machine.
+grower=("$MEMHOG" --catch --rate 50 --hold 90 --max 112 --record)
 
 # 1. Both capabilities: signals reach the app of another uid.
 pod_up both

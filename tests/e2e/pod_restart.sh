@@ -18,7 +18,7 @@ cg=/sys/fs/cgroup/memory/oomsentry-pod-$POD/app
 
 start_app() { # start_app RUN
 	pod_add app --limit 128Mi --volume "$WORK/rec:rec" --log "$WORK/app$1.log" -- \
-		"$MEMHOG" --catch --rate 50 --max 112 --record "/mnt/rec/run$1"
+		"$MEMHOG" --catch --rate 50 --hold 90 --max 112 --record "/mnt/rec/run$1"
 }
 got_both() { grep -qs SIGUSR1 "$1" && grep -qs SIGUSR2 "$1"; }
 

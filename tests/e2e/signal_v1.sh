@@ -9,8 +9,10 @@ need_v1_memory
 make_cgroup app $((128 * 1024 * 1024))
 app_cg=$CG
 record=$WORK/record
+# The app waits at 64 MiB (50%: warning) until it is signalled, so SIGUSR1
+# comes first however late the sidecar, started after it, first looks.
 pod_start "
-in_cg $app_cg $MEMHOG --catch --rate 40 --max 110 --record $record
+in_cg $app_cg $MEMHOG --catch --rate 40 --hold 64 --max 110 --record $record
 in_cg $app_cg sleep 600
 in_cg $app_cg $MEMHOG --ignore --max 1
 $OOMSENTRY --interval 20ms --rescan-interval 100ms --warning 40 --critical 70 --cooldown 1h 2>$WORK/sidecar.log &
@@ -52,13 +54,14 @@ pod_stop
 make_cgroup dry $((128 * 1024 * 1024))
 dry_record=$WORK/dry-record
 pod_start "
-in_cg $CG $MEMHOG --catch --rate 60 --max 100 --record $dry_record
+in_cg $CG $MEMHOG --catch --rate 60 --hold 64 --go $WORK/dry-go --max 100 --record $dry_record
 $OOMSENTRY --dry-run --interval 20ms --rescan-interval 100ms --warning 40 --critical 70 2>$WORK/dry.log &
 wait
 "
+wait_for 30 log_has "$WORK/dry.log" event=signal_dry_run signal=SIGUSR1 level=warning || fail "no warning in dry run"
+touch "$WORK/dry-go" # the app grows on to critical only now
 wait_for 30 log_has "$WORK/dry.log" event=signal_dry_run signal=SIGUSR2 level=critical ||
 	fail "dry run did not log the critical signal it would send"
-log_has "$WORK/dry.log" event=signal_dry_run signal=SIGUSR1 level=warning || fail "no warning in dry run"
 sleep 0.3
 [ ! -s "$dry_record" ] || fail "dry run sent signals: $(cat "$dry_record")"
 grep -q event=signal_sent "$WORK/dry.log" && fail "dry run logged a sent signal"
