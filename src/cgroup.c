@@ -123,7 +123,9 @@ int cg_parse_proc_cgroup(const char *buf, enum cg_version *version, char *path, 
 
 static bool is_octal(char c) { return c >= '0' && c <= '7'; }
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+/* mountinfo escapes space, tab, newline and backslash as \ooo. A path holds
+ * no NUL and an escape is one byte: \000 and \400 to \777 stay as written
+ * rather than cut the path short or turn into another character. */
 static int unescape_field(char *dst, size_t size, const char *src, size_t len)
 {
 	size_t n = 0;
@@ -131,9 +133,12 @@ static int unescape_field(char *dst, size_t size, const char *src, size_t len)
 		char c = src[i];
 		if (c == '\\' && i + 3 < len && is_octal(src[i + 1]) && is_octal(src[i + 2]) &&
 		    is_octal(src[i + 3])) {
-			c = (char)(((src[i + 1] - '0') << 6) | ((src[i + 2] - '0') << 3) |
-				   (src[i + 3] - '0'));
-			i += 3;
+			int v = ((src[i + 1] - '0') << 6) | ((src[i + 2] - '0') << 3) |
+				(src[i + 3] - '0');
+			if (v >= 1 && v <= 255) {
+				c = (char)v;
+				i += 3;
+			}
 		}
 		if (n + 1 >= size)
 			return -ENAMETOOLONG;
@@ -155,6 +160,12 @@ static bool is_ancestor(const char *root, const char *path)
 int cg_parse_mountinfo(const char *buf, enum cg_version version, const char *cgpath,
 		       char *mount_root, size_t root_size, char *mount_point, size_t point_size)
 {
+	/* The best mount so far: its root, unescaped, and its mount point as
+	 * written. Only the chosen one is copied out, so that an output too small
+	 * for a mount passed over does not fail the search. */
+	char best_root[CG_PATH_MAX];
+	const char *best_point = NULL;
+	size_t best_point_len = 0;
 	int best_len = -1;
 	bool found_any = false;
 	for (const char *line = buf; *line;) {
@@ -201,11 +212,9 @@ int cg_parse_mountinfo(const char *buf, enum cg_version version, const char *cgp
 				if (r == 0) {
 					int len = is_ancestor(root, cgpath) ? (int)strlen(root) : -1;
 					if (!found_any || len > best_len) {
-						if ((r = copy_str(mount_root, root_size, root,
-								  strlen(root))) ||
-						    (r = unescape_field(mount_point, point_size, f[4],
-									flen[4])))
-							return r;
+						memcpy(best_root, root, strlen(root) + 1);
+						best_point = f[4];
+						best_point_len = flen[4];
 						best_len = len;
 						found_any = true;
 					}
@@ -216,7 +225,10 @@ int cg_parse_mountinfo(const char *buf, enum cg_version version, const char *cgp
 			break;
 		line = nl + 1;
 	}
-	return found_any ? 0 : -ENOENT;
+	if (!found_any)
+		return -ENOENT;
+	int r = copy_str(mount_root, root_size, best_root, strlen(best_root));
+	return r ? r : unescape_field(mount_point, point_size, best_point, best_point_len);
 }
 
 int cg_relative(const char *cgpath, const char *mount_root, char *rel, size_t size)

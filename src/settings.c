@@ -203,6 +203,16 @@ static void show_dry_run(const struct settings *s, char *b, size_t n)
 	snprintf(b, n, "%s", s->dry_run ? "true" : "false");
 }
 
+/* True if s holds a control character. Such a byte in a path or a pattern is a
+ * quoting mistake, and --print-config could not write it back as one INI line. */
+static bool has_control(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return true;
+	return false;
+}
+
 /* A comma-separated list of comm patterns (see glob_match), blanks around items
  * ignored. Empty items are rejected: "a,,b" is a typo, not a wish. */
 static int set_list(char *dst, const char *v, const char **why)
@@ -225,6 +235,10 @@ static int set_list(char *dst, const char *v, const char **why)
 			end--;
 		if (end == start) {
 			*why = "empty name in list";
+			return -EINVAL;
+		}
+		if (has_control(start, (size_t)(end - start))) {
+			*why = "control character in a name";
 			return -EINVAL;
 		}
 		if (n)
@@ -295,6 +309,10 @@ static int set_proc_root(struct settings *s, const char *v, const char **why)
 	if (len >= sizeof s->proc_root) {
 		*why = "path too long";
 		return -ERANGE;
+	}
+	if (has_control(v, len)) {
+		*why = "control character in the path";
+		return -EINVAL;
 	}
 	/* Paths are built as "<root>/<pid>/..."; a trailing slash is noise. */
 	while (len > 1 && v[len - 1] == '/')

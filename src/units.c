@@ -14,6 +14,9 @@ static bool is_whole(double v)
 	return v >= 9007199254740992.0 || (double)(uint64_t)v == v;
 }
 
+/* The longest number the parsers read, in characters. */
+#define DECIMAL_MAX 63
+
 /* Only digits with an optional single decimal point pass: no signs, blanks,
  * exponents, hex, "inf" or "nan". */
 static bool plain_decimal_prefix(const char *s, size_t *len)
@@ -77,7 +80,7 @@ static int parse_decimal(const char *s, double *out, const char **rest, const ch
 		*why = s[0] == '-' ? "must not be negative" : "not a number";
 		return -EINVAL;
 	}
-	if (len >= 64) {
+	if (len > DECIMAL_MAX) {
 		*why = "number too long";
 		return -ERANGE;
 	}
@@ -220,7 +223,10 @@ int units_parse_duration_us(const char *s, uint64_t *us, const char **why)
 		*us = (uint64_t)secs * 1000000;
 		return 0;
 	}
-	/* Go form: one or more <number><unit> groups. "0" alone was handled above. */
+	/* Go form: one or more <number><unit> groups. "0" alone was handled above.
+	 * Whole numbers of whole microseconds add up exactly ("999999999999s" is
+	 * beyond a double's 2^53); the rest adds up as a double, rounded once. */
+	uint64_t whole = 0;
 	double total = 0;
 	const char *p = s;
 	while (*p) {
@@ -247,7 +253,18 @@ int units_parse_duration_us(const char *s, uint64_t *us, const char **why)
 				     : "missing unit (use e.g. 30s, 1m30s, 250ms)";
 			return -EINVAL;
 		}
-		total += v * mult;
+		if (mult >= 1 && !memchr(p, '.', (size_t)(rest - p))) {
+			errno = 0;
+			unsigned long long n = strtoull(p, NULL, 10);
+			uint64_t m = (uint64_t)mult;
+			if (errno == ERANGE || n > (UINT64_MAX - whole) / m) {
+				*why = "duration too long";
+				return -ERANGE;
+			}
+			whole += (uint64_t)n * m;
+		} else {
+			total += v * mult;
+		}
 		p = rest + best;
 	}
 	/* llround would overflow past 2^63: round by hand after the bound. */
@@ -255,7 +272,12 @@ int units_parse_duration_us(const char *s, uint64_t *us, const char **why)
 		*why = "duration too long";
 		return -ERANGE;
 	}
-	*us = (uint64_t)(total + 0.5);
+	uint64_t rounded = (uint64_t)(total + 0.5);
+	if (rounded > UINT64_MAX - whole) {
+		*why = "duration too long";
+		return -ERANGE;
+	}
+	*us = whole + rounded;
 	return 0;
 }
 
@@ -291,10 +313,58 @@ void units_format_duration(char *buf, unsigned long size, uint64_t us)
 		snprintf(buf, size, "%lluus", (unsigned long long)us);
 }
 
+/* v rounded to prec significant digits as a plain decimal, the only form
+ * the parsers read: %g would write 1e-06 or 1e+20. The digits and the
+ * exponent come from %e; trailing zeros after the point are dropped. */
+static void plain_decimal(char *buf, unsigned long size, double v, int prec)
+{
+	char e[48];
+	snprintf(e, sizeof e, "%.*e", prec - 1, v);
+	const char *x = strchr(e, 'e');
+	if (!x || !isdigit((unsigned char)e[0])) { /* inf, nan, negative: no plain form */
+		snprintf(buf, size, "%s", e);
+		return;
+	}
+	char digits[24];
+	size_t nd = 0;
+	for (const char *p = e; p < x && nd < sizeof digits; p++)
+		if (isdigit((unsigned char)*p))
+			digits[nd++] = *p;
+	long e10 = strtol(x + 1, NULL, 10);
+	/* Doubles are below 1e309 and above 1e-325: at most 345 characters. */
+	char out[400];
+	size_t n = 0;
+	if (e10 < 0) {
+		out[n++] = '0';
+		out[n++] = '.';
+		for (long i = -1; i > e10; i--)
+			out[n++] = '0';
+		memcpy(out + n, digits, nd);
+		n += nd;
+	} else {
+		for (size_t i = 0; i < nd || (long)i <= e10; i++) {
+			if ((long)i == e10 + 1)
+				out[n++] = '.';
+			out[n++] = i < nd ? digits[i] : '0';
+		}
+	}
+	out[n] = '\0';
+	if (memchr(out, '.', n)) {
+		while (out[n - 1] == '0')
+			out[--n] = '\0';
+		if (out[n - 1] == '.')
+			out[--n] = '\0';
+	}
+	/* "0.000...1" one character too long to read back: ".000...1" reads. */
+	if (n == DECIMAL_MAX + 1 && out[0] == '0' && out[1] == '.')
+		memmove(out, out + 1, n--);
+	snprintf(buf, size, "%s", out);
+}
+
 void units_format_number(char *buf, unsigned long size, double v)
 {
 	for (int prec = 6; prec <= 17; prec++) {
-		snprintf(buf, size, "%.*g", prec, v);
+		plain_decimal(buf, size, v, prec);
 		size_t len = strspn(buf, "0123456789.");
 		if (buf[len] == '\0' && decimal_value(buf, len) == v)
 			return;
@@ -304,7 +374,7 @@ void units_format_number(char *buf, unsigned long size, double v)
 void units_format_threshold(char *buf, unsigned long size, const struct threshold *t)
 {
 	if (t->is_pct) {
-		char num[40];
+		char num[DECIMAL_MAX + 16];
 		units_format_number(num, sizeof num, t->pct);
 		snprintf(buf, size, "%s%%", num);
 	}

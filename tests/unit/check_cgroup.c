@@ -165,6 +165,39 @@ START_TEST(parse_mountinfo)
 }
 END_TEST
 
+/* Found by tests/fuzz/fuzz_proc_cgroup (corpus: crash-escaped-nul): the
+ * kernel never writes \000, and decoding it cut the mount point short. */
+START_TEST(parse_mountinfo_escapes_no_nul)
+{
+	char root[CG_PATH_MAX], point[CG_DIR_MAX];
+	ck_assert_int_eq(cg_parse_mountinfo("1 0 0:1 / /a\\000b\\400c\\101 rw - cgroup2 cgroup2 rw\n",
+					    CG_V2, "/x", root, sizeof root, point, sizeof point),
+			 0);
+	ck_assert_str_eq(point, "/a\\000b\\400cA");
+}
+END_TEST
+
+/* Found by tests/fuzz/fuzz_proc_cgroup (corpus: crash-mount-passed-over): an
+ * output too small for a mount that is later passed over for a nearer one
+ * must not fail the search. */
+START_TEST(parse_mountinfo_small_output)
+{
+	static const char mi[] =
+		"1 0 0:1 /elsewhere /a/very/long/mount/point rw - cgroup2 cgroup2 rw\n"
+		"2 0 0:1 /pod /m rw - cgroup2 cgroup2 rw\n";
+	char root[8], point[8];
+	ck_assert_int_eq(cg_parse_mountinfo(mi, CG_V2, "/pod/app", root, sizeof root, point,
+					    sizeof point),
+			 0);
+	ck_assert_str_eq(root, "/pod");
+	ck_assert_str_eq(point, "/m");
+	/* The chosen mount itself too long: refused, not cut. */
+	ck_assert_int_eq(cg_parse_mountinfo(mi, CG_V2, "/x", root, sizeof root, point,
+					    sizeof point),
+			 -ENAMETOOLONG);
+}
+END_TEST
+
 START_TEST(working_set_floor)
 {
 	ck_assert_uint_eq(cg_working_set(100, 30), 70);
@@ -321,6 +354,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, parse_keys);
 	tcase_add_test(tc, parse_proc_cgroup);
 	tcase_add_test(tc, parse_mountinfo);
+	tcase_add_test(tc, parse_mountinfo_escapes_no_nul);
+	tcase_add_test(tc, parse_mountinfo_small_output);
 	tcase_add_test(tc, working_set_floor);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("reader");

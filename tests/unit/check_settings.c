@@ -238,7 +238,7 @@ static const struct bad bad_values[] = {
 
 	{"include", "a,,b"},       {"include", ","},         {"include", "a,"},
 	{"include", ",a"},         {"include", " , "},       {"include", "a, ,b"},
-	{"include", long_list},
+	{"include", long_list},    {"include", "a\001b"},   {"include", "a,b\177"},
 
 	{"exclude", "x,,y"},       {"exclude", ","},         {"exclude", "x,"},
 	{"exclude", ",x"},         {"exclude", long_list},
@@ -252,7 +252,8 @@ static const struct bad bad_values[] = {
 	{"log_level", ""},         {"log_level", "verbose"}, {"log_level", "-1"},
 	{"log_level", "5"},        {"log_level", "trace"},   {"log_level", "99999999999999999999"},
 
-	{"proc_root", ""},         {"proc_root", long_path},
+	{"proc_root", ""},         {"proc_root", long_path}, {"proc_root", "/proc\001"},
+	{"proc_root", "/pr\033oc"},
 };
 
 /* inih reads lines of at most 200 bytes; values longer than this are tested

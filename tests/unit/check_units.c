@@ -547,6 +547,79 @@ START_TEST(format_threshold_round_trip_precise_pct)
 }
 END_TEST
 
+/* Found by tests/fuzz/fuzz_units (corpus: crash-percentage-exponent and
+ * below): %g wrote 1e-06, which no parser reads, and a long number did not fit
+ * the threshold formatter's buffer. */
+START_TEST(format_number_plain_decimal)
+{
+	static const struct {
+		double v;
+		const char *want;
+	} cases[] = {
+		{0.000001, "0.000001"}, {0.00001, "0.00001"},     {1e20, "100000000000000000000"},
+		{5, "5"},               {87.5, "87.5"},           {0, "0"},
+		{0.1, "0.1"},           {1234567, "1234567"},
+	};
+	for (size_t i = 0; i < N(cases); i++) {
+		char buf[64];
+		units_format_number(buf, sizeof buf, cases[i].v);
+		ck_assert_msg(strcmp(buf, cases[i].want) == 0, "%.17g: got %s, want %s", cases[i].v,
+			      buf, cases[i].want);
+	}
+	/* The last two from tests/fuzz/fuzz_units (corpus: crash-tiny-percentage,
+	 * crash-tiny-percentage-63): 63 characters that "0." would make 64. */
+	static const char *const tiny[] = {
+		"0.000001", "0.0000123", ".00000000000000000000000000000000000000000000445104801",
+		".00000000000000000000000000000000000000000000000000000445104802"};
+	for (size_t i = 0; i < N(tiny); i++) {
+		struct threshold t;
+		const char *why = NULL;
+		ck_assert_msg(units_parse_threshold(tiny[i], &t, &why) == 0, "input %s", tiny[i]);
+		check_threshold_round_trip(&t);
+	}
+}
+END_TEST
+
+/* Found by tests/fuzz/fuzz_units (corpus: crash-duration-beyond-2p53): whole
+ * seconds above 2^53 microseconds went through a double in the Go form, so
+ * "999999999999s" did not read back as what "999999999999" means. */
+START_TEST(duration_whole_units_exact)
+{
+	static const struct {
+		const char *in;
+		uint64_t us;
+	} cases[] = {
+		{"999999999999", 999999999999000000ull},
+		{"999999999999s", 999999999999000000ull},
+		{"18446744073709551615us", 18446744073709551615ull},
+		{"5124095576h1ms", 18446744073600000000ull + 1000},
+		{"1.5s1us", 1500001},
+		{"1s500ns", 1000001},
+	};
+	for (size_t i = 0; i < N(cases); i++) {
+		uint64_t us = 0;
+		const char *why = NULL;
+		int r = units_parse_duration_us(cases[i].in, &us, &why);
+		ck_assert_msg(r == 0, "%s: returned %d (%s)", cases[i].in, r, why ? why : "");
+		ck_assert_msg(us == cases[i].us, "%s: %llu us, want %llu", cases[i].in,
+			      (unsigned long long)us, (unsigned long long)cases[i].us);
+		char buf[64];
+		units_format_duration(buf, sizeof buf, us);
+		uint64_t back = 0;
+		ck_assert_msg(units_parse_duration_us(buf, &back, &why) == 0 && back == us,
+			      "%s -> \"%s\" does not read back", cases[i].in, buf);
+	}
+	static const char *const too_long[] = {"18446744073709551616us", "18446744073709552s",
+					       "18446744073709551615us1us", "5124095577h"};
+	for (size_t i = 0; i < N(too_long); i++) {
+		uint64_t us = 0;
+		const char *why = NULL;
+		ck_assert_msg(units_parse_duration_us(too_long[i], &us, &why) == -ERANGE, "%s",
+			      too_long[i]);
+	}
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("units");
@@ -572,6 +645,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, format_threshold_exact);
 	tcase_add_test(tc, format_threshold_round_trip);
 	tcase_add_test(tc, format_threshold_round_trip_precise_pct);
+	tcase_add_test(tc, format_number_plain_decimal);
+	tcase_add_test(tc, duration_whole_units_exact);
 	suite_add_tcase(s, tc);
 	return s;
 }
