@@ -76,43 +76,9 @@ static bool needs_quotes(const char *v)
 	return false;
 }
 
-size_t log_quote_logfmt(char *buf, size_t size, const char *v)
-{
-	size_t n = 0;
-#define PUT(c)                                                                                     \
-	do {                                                                                       \
-		if (n + 1 < size)                                                                  \
-			buf[n] = (c);                                                              \
-		n++;                                                                               \
-	} while (0)
-	if (!needs_quotes(v)) {
-		for (; *v; v++)
-			PUT(*v);
-	} else {
-		PUT('"');
-		for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-			if (*p == '"' || *p == '\\') {
-				PUT('\\');
-				PUT((char)*p);
-			} else if (*p == '\n') {
-				PUT('\\');
-				PUT('n');
-			} else if (*p < ' ' || *p == 0x7f) {
-				PUT('?');
-			} else {
-				PUT((char)*p);
-			}
-		}
-		PUT('"');
-	}
-#undef PUT
-	if (size)
-		buf[n < size ? n : size - 1] = '\0';
-	return n;
-}
-
 /* Length of the valid UTF-8 sequence at p, or 0 if it is not one. Process
- * names are arbitrary bytes; a JSON line must stay valid UTF-8. */
+ * names are arbitrary bytes; a log line, logfmt or JSON, must stay valid
+ * UTF-8. */
 static size_t utf8_len(const unsigned char *p)
 {
 	size_t n;
@@ -136,6 +102,52 @@ static size_t utf8_len(const unsigned char *p)
 	}
 	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
+	return n;
+}
+
+size_t log_quote_logfmt(char *buf, size_t size, const char *v)
+{
+	size_t n = 0;
+#define PUT(c)                                                                                     \
+	do {                                                                                       \
+		if (n + 1 < size)                                                                  \
+			buf[n] = (c);                                                              \
+		n++;                                                                               \
+	} while (0)
+	if (!needs_quotes(v)) {
+		for (; *v; v++)
+			PUT(*v);
+	} else {
+		PUT('"');
+		for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+			if (*p == '"' || *p == '\\') {
+				PUT('\\');
+				PUT((char)*p);
+			} else if (*p == '\n') {
+				PUT('\\');
+				PUT('n');
+			} else if (*p < ' ' || *p == 0x7f) {
+				PUT('?');
+			} else if (*p >= 0x80) {
+				/* A name cut mid-character (the kernel keeps 15 bytes)
+				 * must not make the line invalid UTF-8. */
+				size_t len = utf8_len(p);
+				if (!len) {
+					PUT('?');
+					continue;
+				}
+				for (size_t i = 0; i < len; i++)
+					PUT((char)p[i]);
+				p += len - 1;
+			} else {
+				PUT((char)*p);
+			}
+		}
+		PUT('"');
+	}
+#undef PUT
+	if (size)
+		buf[n < size ? n : size - 1] = '\0';
 	return n;
 }
 

@@ -500,6 +500,11 @@ START_TEST(quote_logfmt_table)
 		{"del\x7f", "\"del?\""},
 		{"ctl\x01", "\"ctl?\""},
 		{"caf\xc3\xa9", "\"caf\xc3\xa9\""},
+		/* a name the kernel cut inside a character, and stray bytes */
+		{"cut\xe2\x82", "\"cut??\""},
+		{"euro\xe2\x82\xac", "\"euro\xe2\x82\xac\""},
+		{"\xff\xfe", "\"??\""},
+		{"sur\xed\xa0\x80", "\"sur???\""},
 		{"\"", "\"\\\"\""},
 	};
 	for (size_t i = 0; i < N(cases); i++) {
