@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of oomsentry: the Check unit tests, the same unit tests built
-# with ASan+UBSan, and the end-to-end tests against real processes, cgroups and
-# namespaces. Meant for root on Debian 12; installs what it needs with apt-get.
+# with ASan+UBSan, the end-to-end tests against real processes, cgroups and
+# namespaces, the fuzz harnesses for 10 s each, and make distcheck. Meant for
+# root on Debian 12; installs what it needs with apt-get.
 #
 #   ./tests/run.sh            everything
 #   KEEP_BUILD=1 ./tests/run.sh   reuse the build directories of an earlier run
@@ -20,6 +21,8 @@ packages=(
 	podman runc catatonit
 	man-db groff-base
 	nodejs
+	clang libclang-rt-14-dev
+	python3
 )
 
 install_packages() {
@@ -81,6 +84,20 @@ echo "== unit tests under ASan+UBSan"
 # make expands $(UNIT_TESTS) itself: every unit test, wherever it is added.
 TESTS_OVERRIDE='$(UNIT_TESTS)' run_build _build/asan --disable-static-binary --enable-sanitizers
 
+echo "== fuzz harnesses (libFuzzer, ASan+UBSan), 10 s each over the seed corpus"
+fuzz_passed=0 fuzz_failed=1
+if (
+	mkdir -p _build/fuzz && cd _build/fuzz &&
+	{ { [ -f Makefile ] && [ -n "${KEEP_BUILD:-}" ]; } || "$top/configure" -q --enable-werror; } &&
+	make -s -j"$jobs" fuzz
+); then
+	tests/fuzz/run.sh --build _build/fuzz 10 | tee _build/fuzz/fuzz.log || status=1
+	read -r fuzz_passed fuzz_failed < <(sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' _build/fuzz/fuzz.log) || true
+	fuzz_passed=${fuzz_passed:-0} fuzz_failed=${fuzz_failed:-1}
+else
+	status=1
+fi
+
 echo "== make distcheck (the tarball builds, passes every test, installs, uninstalls)"
 t0=$(date +%s)
 if (cd _build/main && make -s -j"$jobs" distcheck >distcheck.log 2>&1); then
@@ -120,6 +137,9 @@ skipped=$(count SKIP "${logs[@]}")
 # distcheck counts as one test of its own.
 passed=$((passed + distcheck))
 failed=$((failed + 1 - distcheck))
+# Each fuzz harness counts as one test.
+passed=$((passed + fuzz_passed))
+failed=$((failed + fuzz_failed))
 [ "$failed" -gt 0 ] && status=1
 [ "${#logs[@]}" -lt 2 ] && status=1
 echo "tests: $passed passed, $failed failed, $skipped skipped"
