@@ -88,6 +88,34 @@ wait_for() {
 
 alive() { kill -0 "$1" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
 
+# wait_progress PID STALL_SECONDS FILE...: waits for the child PID to exit
+# and returns its status, as long as it keeps making progress: some FILE
+# grows at least once every STALL_SECONDS. Otherwise it stops PID (SIGTERM)
+# and returns 124, as timeout(1) does. For work whose speed depends on the
+# machine's load (an emulated guest), a fixed deadline is a guess; a stall
+# is a fact. Sets QUIET_MAX to the longest stretch without growth (s), for
+# the test to report.
+QUIET_MAX=0
+wait_progress() {
+	local pid=$1 stall=$2 size=-1 now s changed
+	shift 2
+	changed=$(date +%s)
+	while alive "$pid"; do
+		s=$(cat "$@" 2>/dev/null | wc -c)
+		now=$(date +%s)
+		[ $((now - changed)) -gt "$QUIET_MAX" ] && QUIET_MAX=$((now - changed))
+		if [ "$s" != "$size" ]; then
+			size=$s changed=$now
+		elif [ $((now - changed)) -ge "$stall" ]; then
+			kill -TERM "$pid" 2>/dev/null
+			wait "$pid" 2>/dev/null
+			return 124
+		fi
+		sleep 1
+	done
+	wait "$pid"
+}
+
 # pod_start SCRIPT: runs SCRIPT under bash as PID 1 of a new PID namespace
 # with its own /proc, like a pod with shareProcessNamespace. Inside, `in_cg
 # DIR CMD...` starts CMD in the cgroup DIR in the background. The whole

@@ -59,7 +59,7 @@ check rm $? ""
 check down $? "$(find /sys/fs/cgroup -maxdepth 1 -name 'oomsentry-*')"
 sed 's/^/sidecar| /' /tmp/sidecar.log
 
-/src/examples/demo.sh --build /b >/tmp/demo.log 2>&1
-check demo_exit $? ""
-sed 's/^/demo| /' /tmp/demo.log
+# Streamed as it runs, so the host sees the guest making progress.
+/src/examples/demo.sh --build /b 2>&1 | while IFS= read -r line; do printf 'demo| %s\n' "$line"; done
+check demo_exit "${PIPESTATUS[0]}" ""
 echo 'done'
