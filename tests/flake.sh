@@ -47,8 +47,11 @@ while [ $# -gt 0 ]; do
 done
 
 [ -f "$build/Makefile" ] || { echo "flake.sh: --build: '$build' is not a configured build tree (run tests/run.sh or configure first)" >&2; exit 2; }
-make -s -C "$build" all >/dev/null && make -s -C "$build" check TESTS= >/dev/null ||
-	{ echo "flake.sh: building in $build failed" >&2; exit 1; }
+# One build at a time in a tree, should two of these run side by side.
+(
+	flock 9
+	make -s -C "$build" all >/dev/null && make -s -C "$build" check TESTS= >/dev/null
+) 9>"$build/.flake-build.lock" || { echo "flake.sh: building in $build failed" >&2; exit 1; }
 
 # The build's own list of end-to-end tests, so this never drifts from it.
 if [ ${#tests[@]} -eq 0 ]; then
