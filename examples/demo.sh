@@ -210,7 +210,7 @@ while :; do
 		say "    liboomsentry wrote a heap dump in $(field duration_ms "$a") ms: $(field base "$a")"
 		break
 	fi
-	[ $((now - app_t0)) -lt 600 ] || die "no SIGUSR2 within 60 s"
+	[ $((now - app_t0)) -lt 600 ] || die "no SIGUSR2 within 60 s; the sidecar logged: $(tail -n 15 "$work/sidecar.log")"
 	sleep 0.1
 done
 
