@@ -152,6 +152,31 @@ static int cmp_pid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+pid_t proc_parse_pid(const char *s)
+{
+	/* strtol alone would take a sign or leading blanks. */
+	if (!isdigit((unsigned char)s[0]))
+		return -1;
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (*end || errno || v <= 0 || v > INT32_MAX)
+		return -1;
+	return (pid_t)v;
+}
+
+pid_t proc_self_pid(const char *proc_root)
+{
+	char path[4096], target[32];
+	if (snprintf(path, sizeof path, "%s/self", proc_root) >= (int)sizeof path)
+		return -1;
+	ssize_t n = readlink(path, target, sizeof target - 1);
+	if (n < 0)
+		return -1;
+	target[n] = '\0';
+	return proc_parse_pid(target);
+}
+
 int proc_list_pids(const char *proc_root, struct pid_list *list)
 {
 	DIR *d = opendir(proc_root);
@@ -161,12 +186,8 @@ int proc_list_pids(const char *proc_root, struct pid_list *list)
 	struct dirent *e;
 	errno = 0;
 	while ((e = readdir(d))) {
-		const char *name = e->d_name;
-		if (!isdigit((unsigned char)name[0]))
-			continue;
-		char *end;
-		long v = strtol(name, &end, 10);
-		if (*end || v <= 0 || v > INT32_MAX)
+		pid_t v = proc_parse_pid(e->d_name);
+		if (v < 0)
 			continue;
 		if (list->len == list->cap) {
 			size_t cap = list->cap ? list->cap * 2 : 256;

@@ -48,6 +48,15 @@ ssize_t proc_read_at(int dirfd, const char *name, char *buf, size_t size);
 /* Reads "<proc_root>/<pid>/<name>". Returns the length or -errno. */
 ssize_t proc_read(const char *proc_root, pid_t pid, const char *name, char *buf, size_t size);
 
+/* "123" -> 123; anything else (a sign, blanks, trailing text, 0, out of
+ * range) -> -1. */
+pid_t proc_parse_pid(const char *s);
+/* The pid that <proc_root>/self links to: our own pid as the PID namespace
+ * of that /proc sees it (getpid() answers for our own namespace, which need
+ * not be that one), or -1 where "self" is no link, as in a tree of files
+ * made for tests. */
+pid_t proc_self_pid(const char *proc_root);
+
 /* A growable, sorted list of the numeric entries of a /proc root. */
 struct pid_list {
 	pid_t *pids;

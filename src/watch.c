@@ -31,7 +31,8 @@ int watch_init(struct watch *w, const struct settings *s, int epfd, bool one_sho
 	w->one_shot = one_shot;
 	w->have_kill = have_kill;
 	w->have_ptrace = have_ptrace;
-	w->self_pid = getpid();
+	/* Not getpid(): pids below are those of s->proc_root's namespace. */
+	w->self_pid = proc_self_pid(s->proc_root);
 	w->last_pid = -1;
 	w->ruid = getuid();
 	w->euid = geteuid();

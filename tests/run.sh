@@ -105,6 +105,11 @@ if (cd _build/main && make -s -j"$jobs" distcheck >distcheck.log 2>&1); then
 	distcheck=1
 else
 	tail -n 80 _build/main/distcheck.log
+	# make distcheck leaves its tree behind on failure: show the failed
+	# tests' own logs, which say why.
+	for f in _build/main/oomsentry-*/_build/sub/test-suite.log; do
+		[ -f "$f" ] && cat "$f"
+	done
 	distcheck=0
 	status=1
 fi

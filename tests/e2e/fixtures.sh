@@ -55,3 +55,16 @@ pass "unusable /proc root exits 4"
 rc=$?
 [ $rc -eq 2 ] && grep -q PROC_ROOT "$WORK/err.log" || fail "fixture root without --once/--dry-run: exit $rc"
 pass "a fixture /proc root is refused for signalling"
+
+# The sidecar's own pid, in its own PID namespace, may equal a pid listed in
+# the tree it reads (pids wrap at pid_max): it must still list that pid. Here
+# it runs as pid 100 of a new PID namespace, the pid of the tree's app.
+need_root
+unshare --pid --fork --mount-proc sh -c \
+	'echo 99 >/proc/sys/kernel/ns_last_pid && { "$0" --proc-root "$1" --once & echo $! >"$2"; wait $!; }' \
+	"$OOMSENTRY" "$FIXTURES/v1/proc" "$WORK/pid" >"$WORK/out" 2>"$WORK/stderr.log" ||
+	fail "--once as pid 100 exited $?"
+[ "$(cat "$WORK/pid")" = 100 ] || fail "the sidecar ran as pid $(cat "$WORK/pid"), not 100"
+expect 100 'comm="leaky app) x"' level=normal
+[ "$(wc -l <"$WORK/out")" -eq 6 ] || fail "expected 6 lines, got: $(cat "$WORK/out")"
+pass "a pid of the tree equal to the sidecar's own is listed"

@@ -153,6 +153,28 @@ START_TEST(list_real_proc_has_self)
 }
 END_TEST
 
+START_TEST(parse_pid)
+{
+	ck_assert_int_eq(proc_parse_pid("1"), 1);
+	ck_assert_int_eq(proc_parse_pid("4194304"), 4194304);
+	ck_assert_int_eq(proc_parse_pid("2147483647"), 2147483647);
+	static const char *const bad[] = {"", "0", "-1", "+1", " 1", "1 ", "1x", "self",
+					  "2147483648", "99999999999999999999"};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		ck_assert_msg(proc_parse_pid(bad[i]) == -1, "accepted \"%s\"", bad[i]);
+}
+END_TEST
+
+/* The sidecar tells itself apart by the pid its /proc root names, never by
+ * getpid(): in a fixture tree a real pid may equal a listed one. */
+START_TEST(self_pid_of_root)
+{
+	ck_assert_int_eq(proc_self_pid("/proc"), getpid());
+	ck_assert_int_eq(proc_self_pid(FIXTURES "/v1/proc"), -1);
+	ck_assert_int_eq(proc_self_pid("/nonexistent"), -1);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("procscan");
@@ -164,6 +186,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, status_of_self);
 	tcase_add_test(tc, list_fixture_pids);
 	tcase_add_test(tc, list_real_proc_has_self);
+	tcase_add_test(tc, parse_pid);
+	tcase_add_test(tc, self_pid_of_root);
 	suite_add_tcase(s, tc);
 	return s;
 }
