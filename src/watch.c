@@ -350,16 +350,23 @@ static uint64_t hash_text(const char *s)
 	return h;
 }
 
-/* Has a young process moved to another cgroup or exec'd since discovery? */
-static bool unsettled(const struct watch *w, const struct wproc *p)
+/* Has p moved to another cgroup or exec'd (or renamed itself) since its
+ * discovery? Only what could change its role is read: for a process left out
+ * by name, its name; for one in our own container, its cgroup. */
+static bool unsettled(const struct watch *w, const struct wproc *p, uint64_t now_us)
 {
+	bool settling = now_us < p->settle_until_us;
+	bool cgroup = settling || p->role != ROLE_FILTERED;
+	bool comm = settling || p->role != ROLE_SELF;
 	char buf[4096];
 	struct proc_stat st;
-	if (proc_read(w->s->proc_root, p->pid, "cgroup", buf, sizeof buf) < 0)
-		return false; /* gone: the exit notice will come */
-	if (hash_text(buf) != p->cgroup_hash)
-		return true;
-	return proc_read(w->s->proc_root, p->pid, "stat", buf, sizeof buf) >= 0 &&
+	if (cgroup) {
+		if (proc_read(w->s->proc_root, p->pid, "cgroup", buf, sizeof buf) < 0)
+			return false; /* gone: the exit notice will come */
+		if (hash_text(buf) != p->cgroup_hash)
+			return true;
+	}
+	return comm && proc_read(w->s->proc_root, p->pid, "stat", buf, sizeof buf) >= 0 &&
 	       proc_parse_stat(buf, &st) == 0 && strcmp(st.comm, p->comm) != 0;
 }
 
@@ -559,6 +566,60 @@ static bool unresolved(const struct wproc *p)
 	return p->role == ROLE_NO_CGROUP || p->role == ROLE_NO_ACCESS;
 }
 
+/* Is p's cgroup and name worth re-reading at this rescan? While it settles,
+ * yes. After that, now and then for as long as we do not watch it: a runtime
+ * sets a container up (mounts, cgroup) and only then execs the workload, and
+ * on a loaded node that can take longer than any settle time; the exec is
+ * what makes it one to watch. A watched process is not re-read: a workload
+ * does not leave its container, and there may be thousands of them. */
+static bool may_change(const struct watch *w, const struct wproc *p, uint64_t now_us)
+{
+	if (now_us < p->settle_until_us)
+		return true;
+	switch (p->role) {
+	case ROLE_FILTERED:
+	case ROLE_NO_CGROUP:
+	case ROLE_NO_ACCESS:
+		break;
+	case ROLE_SELF:
+		if (p->pid == w->self_pid)
+			return false;
+		break;
+	default:
+		return false;
+	}
+	return now_us >= p->recheck_at_us;
+}
+
+/* Has p changed since its discovery, if it is due for a look? A look that
+ * finds nothing puts the next one further off. */
+static bool changed(const struct watch *w, struct wproc *p, uint64_t now_us)
+{
+	if (!may_change(w, p, now_us))
+		return false;
+	if (unsettled(w, p, now_us))
+		return true;
+	if (now_us >= p->settle_until_us) {
+		p->recheck_gap_us = p->recheck_gap_us ? p->recheck_gap_us * 2 : WATCH_RECHECK_MIN_US;
+		if (p->recheck_gap_us > WATCH_RECHECK_MAX_US)
+			p->recheck_gap_us = WATCH_RECHECK_MAX_US;
+		p->recheck_at_us = now_us + p->recheck_gap_us;
+	}
+	return false;
+}
+
+/* Has a settled process we do not watch exec'd or moved? (Settling ones
+ * are looked at on every rescan anyway.) */
+static bool unwatched_changed(struct watch *w, uint64_t now_us)
+{
+	for (size_t i = 0; i < w->nprocs; i++) {
+		struct wproc *p = &w->procs[i];
+		if (now_us >= p->settle_until_us && changed(w, p, now_us))
+			return true;
+	}
+	return false;
+}
+
 /* Processes still settling, or whose "unwatched" report is still due. */
 static bool has_young_processes(const struct watch *w, uint64_t now_us)
 {
@@ -584,7 +645,8 @@ int watch_rescan(struct watch *w, uint64_t now_us)
 	}
 
 	long last = last_pid_created(w);
-	if (last >= 0 && last == w->last_pid && !has_young_processes(w, now_us))
+	if (last >= 0 && last == w->last_pid && !has_young_processes(w, now_us) &&
+	    !unwatched_changed(w, now_us))
 		return 0;
 	int r = proc_list_pids(w->s->proc_root, &w->scan);
 	if (r)
@@ -601,7 +663,13 @@ int watch_rescan(struct watch *w, uint64_t now_us)
 			j++;
 		struct wproc *p = &w->procs[i];
 		bool listed = j < w->scan.len && w->scan.pids[j] == pid;
-		if (listed && unresolved(p)) {
+		/* A process that moved or exec'd is forgotten here and found
+		 * again below as new, in its new cgroup, under its new name. */
+		if (!listed || changed(w, p, now_us)) {
+			forget_proc(w, p, now_us);
+			continue;
+		}
+		if (unresolved(p)) {
 			/* Its cgroup could not be read: try again while it settles
 			 * (a new container mounts its cgroup after its process
 			 * appears), then report it once. */
@@ -611,15 +679,8 @@ int watch_rescan(struct watch *w, uint64_t now_us)
 				log_unwatched(p);
 				p->unwatched_logged = true;
 			}
-			i++;
-			continue;
 		}
-		/* An unsettled process is forgotten here and found again below as
-		 * new, in its new cgroup. */
-		if (listed && !(now_us < p->settle_until_us && unsettled(w, p)))
-			i++;
-		else
-			forget_proc(w, p, now_us);
+		i++;
 	}
 
 	/* New pids, appended then sorted back into place. */

@@ -37,6 +37,8 @@ struct wproc {
 	char comm[PROC_COMM_MAX];
 	bool may_signal;             /* the kill(2) rule allows it (or CAP_KILL) */
 	uint64_t settle_until_us;    /* until then, re-checked at each rescan */
+	uint64_t recheck_at_us;      /* unwatched: next look after settling */
+	uint64_t recheck_gap_us;     /* and the one after, further each time */
 	int unwatched_err;           /* why its cgroup could not be read (-errno) */
 	bool unwatched_logged;
 	uint64_t cgroup_hash;        /* of /proc/PID/cgroup when discovered */
@@ -111,6 +113,14 @@ struct watch_census {
  * For this long after discovery its cgroup and name are re-read at each
  * rescan, and a change makes it a new discovery. */
 #define WATCH_SETTLE_US (5ULL * 1000000)
+
+/* After settling, a process we do not watch is still looked at, in case it
+ * execs what we should watch: first this long after, then at twice the gap
+ * each time, up to the maximum. A late exec is seen within a quarter of the
+ * process's age at most (and the maximum), and a thousand unwatched
+ * processes cost a look every 8 ms, not one per process per rescan. */
+#define WATCH_RECHECK_MIN_US (1ULL * 1000000)
+#define WATCH_RECHECK_MAX_US (8ULL * 1000000)
 
 /* Limits of known containers are re-read this often (a resize in place). */
 #define WATCH_LIMIT_REFRESH_US (5ULL * 1000000)

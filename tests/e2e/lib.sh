@@ -141,6 +141,7 @@ log_has() {
 	local f=$1
 	shift
 	local line ok
+	[ -f "$f" ] || return 1
 	while IFS= read -r line; do
 		ok=1
 		for pat in "$@"; do
