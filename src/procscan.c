@@ -133,6 +133,11 @@ bool proc_is_kernel_thread(const struct proc_stat *st) { return st->flags & PROC
 
 bool proc_is_zombie(const struct proc_stat *st) { return st->state == 'Z' || st->state == 'X'; }
 
+bool proc_is_exiting(const struct proc_stat *st)
+{
+	return (st->flags & PROC_PF_EXITING) || proc_is_zombie(st);
+}
+
 ssize_t proc_read_at(int dirfd, const char *name, char *buf, size_t size)
 {
 	return cg_read_text_file(dirfd, name, buf, size);

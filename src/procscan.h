@@ -8,7 +8,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* PF_KTHREAD from the kernel's include/linux/sched.h: field 9 of stat. */
+/* Flags from the kernel's include/linux/sched.h: field 9 of stat. */
+#define PROC_PF_EXITING 0x00000004UL
 #define PROC_PF_KTHREAD 0x00200000UL
 
 #define PROC_COMM_MAX 64
@@ -41,6 +42,12 @@ static inline bool proc_sig_in(uint64_t mask, int signo)
 
 bool proc_is_kernel_thread(const struct proc_stat *st);
 bool proc_is_zombie(const struct proc_stat *st);
+/* Dying or dead: PF_EXITING is set first thing in do_exit(), before the
+ * kernel takes the process's namespaces and cgroups apart. What its /proc
+ * files said while it was set may be half torn down: its v1 cgroup reads
+ * "/" once cgroup_exit() has run, while its mounts still show its
+ * container's. */
+bool proc_is_exiting(const struct proc_stat *st);
 
 /* Reads a small file relative to a directory fd into buf (NUL-terminated).
  * Returns the length or -errno. */

@@ -360,14 +360,30 @@ static bool unsettled(const struct watch *w, const struct wproc *p, uint64_t now
 	bool comm = settling || p->role != ROLE_SELF;
 	char buf[4096];
 	struct proc_stat st;
+	bool moved = false;
 	if (cgroup) {
 		if (proc_read(w->s->proc_root, p->pid, "cgroup", buf, sizeof buf) < 0)
 			return false; /* gone: the exit notice will come */
-		if (hash_text(buf) != p->cgroup_hash)
-			return true;
+		moved = hash_text(buf) != p->cgroup_hash;
 	}
-	return comm && proc_read(w->s->proc_root, p->pid, "stat", buf, sizeof buf) >= 0 &&
-	       proc_parse_stat(buf, &st) == 0 && strcmp(st.comm, p->comm) != 0;
+	if (!moved && !comm)
+		return false;
+	/* Read after the cgroup: a dying process's cgroup reads "/" (see
+	 * proc_is_exiting), and that is no move; its exit notice will come. */
+	if (proc_read(w->s->proc_root, p->pid, "stat", buf, sizeof buf) < 0 ||
+	    proc_parse_stat(buf, &st) || proc_is_exiting(&st))
+		return false;
+	return moved || strcmp(st.comm, p->comm) != 0;
+}
+
+/* Is pid dying or gone? Asked after reading its cgroup and mounts: if it
+ * was not dying then, what they said was whole. */
+static bool exiting(const struct watch *w, pid_t pid)
+{
+	char buf[4096];
+	struct proc_stat st;
+	return proc_read(w->s->proc_root, pid, "stat", buf, sizeof buf) < 0 ||
+	       proc_parse_stat(buf, &st) || proc_is_exiting(&st);
 }
 
 static void log_unwatched(const struct wproc *p)
@@ -392,6 +408,8 @@ static int attach(struct watch *w, struct wproc *p)
 	snprintf(pidstr, sizeof pidstr, "%d", (int)p->pid);
 	struct cg_location loc;
 	int err = cg_locate(w->s->proc_root, pidstr, &loc);
+	if (!err && exiting(w, p->pid))
+		err = -ESRCH; /* what cg_locate read may be half torn down */
 	if (!err)
 		p->ct = find_or_add_container(w, &loc, p->comm, &err);
 	if (err) {
@@ -437,7 +455,7 @@ static bool discover(struct watch *w, pid_t pid, struct wproc *p, uint64_t now_u
 	char buf[4096];
 	struct proc_stat st;
 	if (proc_read(s->proc_root, pid, "stat", buf, sizeof buf) < 0 ||
-	    proc_parse_stat(buf, &st) || proc_is_zombie(&st))
+	    proc_parse_stat(buf, &st) || proc_is_exiting(&st))
 		goto discard;
 	snprintf(p->comm, sizeof p->comm, "%s", st.comm);
 
@@ -475,7 +493,7 @@ static bool discover(struct watch *w, pid_t pid, struct wproc *p, uint64_t now_u
 		if (p->pidfd >= 0 && deliver_alive(p->pidfd))
 			goto discard;
 		if (proc_read(s->proc_root, pid, "stat", buf, sizeof buf) < 0 ||
-		    proc_parse_stat(buf, &st) || proc_is_zombie(&st))
+		    proc_parse_stat(buf, &st) || proc_is_exiting(&st))
 			goto discard;
 		/* At start-up, say at once what cannot be seen (the capability
 		 * check relies on it). A process found later may still be on its
@@ -783,7 +801,7 @@ static void signal_process(struct watch *w, struct container *ct, struct wproc *
 			log_int(&l, "pid", p->pid);
 			log_str(&l, "comm", p->comm);
 			log_str(&l, "signal", name);
-			log_str(&l, "level", policy_level_name(lvl));
+			log_str(&l, "memory_level", policy_level_name(lvl));
 			log_str(&l, "cgroup", ct->cgpath);
 			log_str(&l, "reason", skip);
 			log_end(&l);
@@ -810,7 +828,7 @@ static void signal_process(struct watch *w, struct container *ct, struct wproc *
 		log_int(&l, "pid", p->pid);
 		log_str(&l, "comm", p->comm);
 		log_str(&l, "signal", name);
-		log_str(&l, "level", policy_level_name(lvl));
+		log_str(&l, "memory_level", policy_level_name(lvl));
 		log_str(&l, "cgroup", ct->cgpath);
 		log_bool(&l, "repeat", repeat);
 		if (r)

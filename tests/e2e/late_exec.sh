@@ -49,5 +49,5 @@ pass "a process left out by --include is watched once it execs the app"
 wait_for 30 grep -qs SIGUSR1 "$WORK/hidden.rec" ||
 	fail "the app exec'd where the cgroup was hidden got no SIGUSR1"
 pass "a process without a cgroup is watched once it execs the app"
-log_has "$WORK/sidecar.log" event=signal_sent comm=memhog signal=SIGUSR1 level=warning ||
+log_has "$WORK/sidecar.log" event=signal_sent comm=memhog signal=SIGUSR1 memory_level=warning ||
 	fail "SIGUSR1 not logged"

@@ -40,8 +40,8 @@ wait_for 30 got_both "$WORK/rec/run2" || fail "restarted container: signals: $(c
 mapfile -t got <"$WORK/rec/run2"
 [[ ${#got[@]} -eq 2 && ${got[0]} == SIGUSR1* && ${got[1]} == SIGUSR2* ]] ||
 	fail "restarted container got: ${got[*]}"
-log_has "$WORK/sidecar.log" event=signal_sent "pid=$new_pid " signal=SIGUSR1 level=warning || fail "SIGUSR1 to $new_pid not logged"
-log_has "$WORK/sidecar.log" event=signal_sent "pid=$new_pid " signal=SIGUSR2 level=critical || fail "SIGUSR2 to $new_pid not logged"
+log_has "$WORK/sidecar.log" event=signal_sent "pid=$new_pid " signal=SIGUSR1 memory_level=warning || fail "SIGUSR1 to $new_pid not logged"
+log_has "$WORK/sidecar.log" event=signal_sent "pid=$new_pid " signal=SIGUSR2 memory_level=critical || fail "SIGUSR2 to $new_pid not logged"
 # In the log: the first container signalled, gone, then the new one found.
 awk -v cg="cgroup=/oomsentry-pod-$POD/app " -v old="pid=$old_pid " '
 	index($0, "event=signal_sent " old) && index($0, "signal=SIGUSR2") { s = NR }

@@ -25,9 +25,9 @@ app=$(pod_pid app)
 
 wait_for 40 log_has "$WORK/sidecar.log" event=signal_sent "pid=$app " signal=SIGUSR2 ||
 	fail "no SIGUSR2 sent to the app (pod pid $app) within 40 s"
-w=$(line_no "$WORK/sidecar.log" event=signal_sent "pid=$app " signal=SIGUSR1 level=warning) ||
+w=$(line_no "$WORK/sidecar.log" event=signal_sent "pid=$app " signal=SIGUSR1 memory_level=warning) ||
 	fail "no SIGUSR1 sent to the app"
-c=$(line_no "$WORK/sidecar.log" event=signal_sent "pid=$app " signal=SIGUSR2 level=critical)
+c=$(line_no "$WORK/sidecar.log" event=signal_sent "pid=$app " signal=SIGUSR2 memory_level=critical)
 [ "$w" -lt "$c" ] || fail "SIGUSR2 logged before SIGUSR1"
 # The app's own account: liboomsentry ran its callbacks in that order.
 wait_for 10 grep -q 'leaky: received critical' "$WORK/app.log" || fail "the app did not receive SIGUSR2"

@@ -41,9 +41,9 @@ log_has "$WORK/sidecar.log" event=signal_skipped comm=sleep signal=SIGUSR1 "woul
 	fail "skip of sleep not logged"
 log_has "$WORK/sidecar.log" event=signal_skipped signal=SIGUSR2 "ignores the signal" ||
 	fail "skip of the ignoring process not logged"
-log_has "$WORK/sidecar.log" event=signal_sent comm=memhog signal=SIGUSR1 level=warning ||
+log_has "$WORK/sidecar.log" event=signal_sent comm=memhog signal=SIGUSR1 memory_level=warning ||
 	fail "SIGUSR1 not logged"
-log_has "$WORK/sidecar.log" event=signal_sent comm=memhog signal=SIGUSR2 level=critical ||
+log_has "$WORK/sidecar.log" event=signal_sent comm=memhog signal=SIGUSR2 memory_level=critical ||
 	fail "SIGUSR2 not logged"
 n=$(grep -c 'event=signal_skipped comm=sleep\|event=signal_skipped pid=[0-9]* comm=sleep' "$WORK/sidecar.log")
 [ "$n" -eq 2 ] || fail "skips of sleep logged $n times, want once per level"
@@ -58,9 +58,9 @@ in_cg $CG $MEMHOG --catch --rate 60 --hold 64 --go $WORK/dry-go --max 100 --reco
 $OOMSENTRY --dry-run --interval 20ms --rescan-interval 100ms --warning 40 --critical 70 2>$WORK/dry.log &
 wait
 "
-wait_for 30 log_has "$WORK/dry.log" event=signal_dry_run signal=SIGUSR1 level=warning || fail "no warning in dry run"
+wait_for 30 log_has "$WORK/dry.log" event=signal_dry_run signal=SIGUSR1 memory_level=warning || fail "no warning in dry run"
 touch "$WORK/dry-go" # the app grows on to critical only now
-wait_for 30 log_has "$WORK/dry.log" event=signal_dry_run signal=SIGUSR2 level=critical ||
+wait_for 30 log_has "$WORK/dry.log" event=signal_dry_run signal=SIGUSR2 memory_level=critical ||
 	fail "dry run did not log the critical signal it would send"
 sleep 0.3
 [ ! -s "$dry_record" ] || fail "dry run sent signals: $(cat "$dry_record")"

@@ -129,7 +129,7 @@ START_TEST(list_fixture_pids)
 	struct pid_list l = {0};
 	ck_assert_int_eq(proc_list_pids(root, &l), 0);
 	/* "self" is not a pid; the rest come sorted. */
-	static const pid_t want[] = {2, 100, 101, 102, 200, 300, 400, 500, 600};
+	static const pid_t want[] = {2, 100, 101, 102, 200, 300, 400, 500, 600, 700};
 	ck_assert_uint_eq(l.len, sizeof want / sizeof *want);
 	for (size_t i = 0; i < l.len; i++)
 		ck_assert_int_eq(l.pids[i], want[i]);
@@ -150,6 +150,26 @@ START_TEST(list_real_proc_has_self)
 	}
 	ck_assert(found);
 	pid_list_free(&l);
+}
+END_TEST
+
+/* A dying process: PF_EXITING (0x4) in the flags, or already a zombie. */
+START_TEST(stat_exiting)
+{
+	struct proc_stat st;
+	ck_assert_int_eq(proc_parse_stat("7 (x) R 1 7 7 0 -1 4194564 0 0 0 0 0 0 0 0 20 0 1 0 55 "
+					 "0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0",
+					 &st), 0);
+	ck_assert(proc_is_exiting(&st));
+	ck_assert(!proc_is_zombie(&st));
+	ck_assert_int_eq(proc_parse_stat("7 (x) R 1 7 7 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 55 "
+					 "0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0",
+					 &st), 0);
+	ck_assert(!proc_is_exiting(&st));
+	ck_assert_int_eq(proc_parse_stat("7 (x) Z 1 7 7 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 55 "
+					 "0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0",
+					 &st), 0);
+	ck_assert(proc_is_exiting(&st));
 }
 END_TEST
 
@@ -186,6 +206,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, status_of_self);
 	tcase_add_test(tc, list_fixture_pids);
 	tcase_add_test(tc, list_real_proc_has_self);
+	tcase_add_test(tc, stat_exiting);
 	tcase_add_test(tc, parse_pid);
 	tcase_add_test(tc, self_pid_of_root);
 	suite_add_tcase(s, tc);
