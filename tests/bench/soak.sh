@@ -41,8 +41,9 @@
 #              reuse-low (limit 256Mi, far below warning, catching) and
 #              reuse-unw (no limit: unwatched, catching). None of these may
 #              ever receive a signal.
-#   churn-N    one started and one stopped every second (as far as pod.sh
-#              keeps up: see churn_loop), 3 running at a time, limit 32Mi:
+#   churn-N    one started and one stopped every second (churn_skipped
+#              counts the ticks pod.sh could not keep up with, see
+#              churn_loop), 3 running at a time, limit 32Mi:
 #              even N hold 22 MiB (69%: warning) and catch, odd N hold 4 MiB
 #              (below warning; catching, so any signal they record is a
 #              wrong one); each has a child without a handler.
@@ -312,13 +313,13 @@ END=$((start_ms + load_ms))
 echo load >"$out/phase"
 note "load starts"
 
-# Every second: start churn-N, and stop churn-(N-3). pod.sh needs 1 to 3 s
-# for each on a loaded machine of this kind (dozens of forks at about 3 ms
-# each), so both run in the background; no more than MAX_ADDING starts are
-# in flight at a time, because more only slow each other down towards
-# pod.sh's own 10 s limit for a start. A tick that would exceed it is
+# Every second: start churn-N, and stop churn-(N-3). pod.sh needs about
+# 0.8 s for a start under this load (1.3 s at most in a two-minute run on two
+# cores), so starts and stops run in the background; no more than MAX_ADDING
+# starts are in flight at a time, because more only slow each other down
+# towards pod.sh's own 10 s limit for a start. A tick that would exceed it is
 # counted as skipped (churn_skipped): the achieved rate is churn_per_s.
-MAX_ADDING=2
+MAX_ADDING=4
 churn_loop() {
 	renice -n -10 -p "$BASHPID" >/dev/null
 	local n=0 next old

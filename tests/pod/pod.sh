@@ -93,7 +93,11 @@ valid_name() { [[ $1 =~ ^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$ ]]; }
 # names one process, even if the pid is reused later.
 starttime() {
 	local stat f
-	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	# read, not $(cat): no fork. pod.sh runs forks by the dozen on machines
+	# loaded by the tests, where each costs milliseconds. To the end of the
+	# file (-d ''): a command name may hold a newline.
+	{ read -r -d '' stat <"/proc/$1/stat"; } 2>/dev/null
+	[ -n "$stat" ] || return 1
 	stat=${stat##*) }
 	read -ra f <<<"$stat"
 	echo "${f[19]}"
@@ -105,12 +109,21 @@ same_process() {
 }
 running() {
 	local stat
-	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	{ read -r -d '' stat <"/proc/$1/stat"; } 2>/dev/null
+	[ -n "$stat" ] || return 1
 	stat=${stat##*) }
 	[ "${stat%% *}" != Z ]
 }
 
 pod_dir() { echo "$POD_STATE_ROOT/$1"; }
+
+# nap SECONDS: sleep(1) without a fork: a read that times out on a pipe
+# nobody writes to (opened on first use).
+NAP_FD=
+nap() {
+	[ -n "$NAP_FD" ] || exec {NAP_FD}<> <(:)
+	read -r -t "$1" -u "$NAP_FD" _ || :
+}
 
 # Shell code for the start-up of PID 1 and of each container: `step CMD...`
 # runs a set-up command, tries it again if it fails (a transient EBUSY from
@@ -148,10 +161,10 @@ pod_cg() { echo "$CG_ROOT/$CG_PREFIX$1"; }
 
 load_pod() {
 	valid_name "$1" || usage "bad pod name \"$1\" (lowercase letters, digits, dashes)"
-	P=$(pod_dir "$1")
+	P=$POD_STATE_ROOT/$1
 	[ -f "$P/pause.hostpid" ] || die "no pod \"$1\" (no $P/pause.hostpid)"
-	PAUSE_HOSTPID=$(cat "$P/pause.hostpid")
-	PODCG=$(pod_cg "$1")
+	read -r PAUSE_HOSTPID <"$P/pause.hostpid"
+	PODCG=$CG_ROOT/$CG_PREFIX$1
 }
 
 load_container() {
@@ -191,7 +204,7 @@ kill_cgroup() {
 			done <"$sub/cgroup.procs"
 		done <<<"$subs"
 		[ -z "$any" ] && break
-		sleep 0.05
+		nap 0.05
 	done
 	find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null
 	[ ! -d "$dir" ] || echo "pod.sh: cannot remove cgroup $dir" >&2
@@ -459,14 +472,17 @@ cmd_add() {
 	for ((i = 0; i < 200; i++)); do
 		[ -s "$C/podpid" ] && break
 		[ -f "$C/exit" ] && break
-		sleep 0.05
+		nap 0.05
 	done
 	if [ ! -s "$C/podpid" ]; then
 		[ -f "$C/exit" ] && die "container \"$name\" failed to start (exit $(cat "$C/exit")); see $log"
 		die "container \"$name\" did not start within 10 s; see $log"
 	fi
-	starttime "$(cat "$C/hostpid")" >"$C/start"
-	echo "container=$name pid=$(cat "$C/hostpid") pod_pid=$(cat "$C/podpid") cgroup=$ccg"
+	local hostpid podpid
+	read -r hostpid <"$C/hostpid"
+	read -r podpid <"$C/podpid"
+	starttime "$hostpid" >"$C/start"
+	echo "container=$name pid=$hostpid pod_pid=$podpid cgroup=$ccg"
 }
 
 cmd_exec() {
@@ -514,7 +530,7 @@ cmd_rm() {
 		local i
 		for ((i = 0; i < 100; i++)); do
 			same_process "$pid" "$st" || break
-			sleep 0.05
+			nap 0.05
 		done
 		same_process "$pid" "$st" && kill -KILL "$pid" 2>/dev/null
 	fi
