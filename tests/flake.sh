@@ -64,7 +64,7 @@ for t in "${tests[@]}"; do
 	elif [ -f "$top/$t" ]; then
 		resolved+=("$top/$t")
 	else
-		f=$(find "$top/tests" -name "${t%.sh}.sh" -o -name "$t" | head -n 1)
+		f=$(find "$top/tests" -type f \( -name "${t%.sh}.sh" -o -name "$t" \) | sort | head -n 1)
 		[ -n "$f" ] || { echo "flake.sh: no test named '$t'" >&2; exit 2; }
 		resolved+=("$f")
 	fi
