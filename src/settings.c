@@ -1,6 +1,7 @@
 #include "settings.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <getopt.h>
 #include <ini.h>
 #include <stdarg.h>
@@ -213,7 +214,7 @@ static bool has_control(const char *s, size_t len)
 	return false;
 }
 
-/* A comma-separated list of comm patterns (see glob_match), blanks around items
+/* A comma-separated list of comm patterns (shell patterns, fnmatch(3)), blanks around items
  * ignored. Empty items are rejected: "a,,b" is a typo, not a wish. */
 static int set_list(char *dst, const char *v, const char **why)
 {
@@ -721,58 +722,6 @@ void settings_usage(FILE *out, const char *prog)
 		"--version", "print the version and exit");
 }
 
-/* Shell patterns for command names: '*', '?' and '[set]' (with ranges and a
- * leading '!' or '^'). fnmatch would do, but would pull glibc's locale
- * machinery into the static binary. */
-static bool glob_match(const char *pat, const char *s)
-{
-	for (; *pat; pat++, s++) {
-		if (*pat == '*') {
-			while (pat[1] == '*')
-				pat++;
-			for (const char *t = s;; t++) {
-				if (glob_match(pat + 1, t))
-					return true;
-				if (!*t)
-					return false;
-			}
-		}
-		if (!*s)
-			return false;
-		if (*pat == '?')
-			continue;
-		if (*pat == '[') {
-			const char *p = pat + 1;
-			bool negate = *p == '!' || *p == '^';
-			if (negate)
-				p++;
-			bool hit = false;
-			const char *first = p;
-			while (*p && (*p != ']' || p == first)) {
-				if (p[1] == '-' && p[2] && p[2] != ']') {
-					hit |= (unsigned char)*s >= (unsigned char)p[0] &&
-					       (unsigned char)*s <= (unsigned char)p[2];
-					p += 3;
-				} else {
-					hit |= *s == *p++;
-				}
-			}
-			if (*p != ']') { /* no closing bracket: a literal '[' */
-				if (*s != '[')
-					return false;
-				continue;
-			}
-			if (hit == negate)
-				return false;
-			pat = p;
-			continue;
-		}
-		if (*pat != *s)
-			return false;
-	}
-	return *s == '\0';
-}
-
 static bool list_matches(const char *list, const char *comm)
 {
 	char item[SETTINGS_LIST_MAX];
@@ -782,7 +731,7 @@ static bool list_matches(const char *list, const char *comm)
 		size_t n = comma ? (size_t)(comma - p) : strlen(p);
 		memcpy(item, p, n);
 		item[n] = '\0';
-		if (glob_match(item, comm))
+		if (fnmatch(item, comm, 0) == 0)
 			return true;
 		p += n + (comma ? 1 : 0);
 	}

@@ -2,6 +2,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <locale.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,38 +37,21 @@ static bool plain_decimal_prefix(const char *s, size_t *len)
 	return digits > 0;
 }
 
-/* The value of len characters of digits and at most one '.', rounded once
- * from an exact long double quotient or product. Not strtod: in a static
- * binary strtod brings about 27 KiB of locale-aware code for a grammar this
- * small. Up to 19 significant digits count; more cannot matter here. */
+/* The value of len (at most DECIMAL_MAX + 1) characters of digits and at
+ * most one '.': strtod's, correctly rounded, in the C locale whatever the
+ * process's (liboomsentry runs inside applications that may have set one
+ * where the decimal point is ','). */
 static double decimal_value(const char *s, size_t len)
 {
-	uint64_t mant = 0;
-	int digits = 0, exp10 = 0;
-	bool frac = false;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '.') {
-			frac = true;
-			continue;
-		}
-		if (mant == 0 && s[i] == '0') {
-			if (frac)
-				exp10--;
-			continue;
-		}
-		if (digits < 19) {
-			mant = mant * 10 + (uint64_t)(s[i] - '0');
-			digits++;
-			if (frac)
-				exp10--;
-		} else if (!frac) {
-			exp10++;
-		}
-	}
-	long double scale = 1.0L;
-	for (int e = exp10 < 0 ? -exp10 : exp10; e > 0; e--)
-		scale *= 10.0L; /* exact up to 10^27 */
-	return (double)(exp10 < 0 ? (long double)mant / scale : (long double)mant * scale);
+	static locale_t c_locale;
+	char buf[DECIMAL_MAX + 2];
+	if (len >= sizeof buf)
+		return HUGE_VAL;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (!c_locale)
+		c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+	return c_locale ? strtod_l(buf, NULL, c_locale) : strtod(buf, NULL);
 }
 
 static int parse_decimal(const char *s, double *out, const char **rest, const char **why)

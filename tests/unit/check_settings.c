@@ -1237,6 +1237,15 @@ START_TEST(comm_selection)
 		{"web content", "", "web content", true},
 		{"a", "a", "a", false},
 		{"", "*", "anything", false},
+		/* Shell patterns as fnmatch(3) has them: a backslash escapes, an
+		 * unclosed '[' is a literal. */
+		{"a\\*", "", "a*", true},
+		{"a\\*", "", "ab", false},
+		{"[!a]x", "", "bx", true},
+		{"[!a]x", "", "ax", false},
+		{"[a-c]", "", "b", true},
+		{"[x", "", "[x", true},
+		{"[x", "", "x", false},
 	};
 	for (size_t i = 0; i < N(cases); i++) {
 		char inc[64], exc[64];

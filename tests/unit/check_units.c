@@ -385,6 +385,35 @@ START_TEST(number_bad)
 }
 END_TEST
 
+/* Numbers read as strtod reads them, rounded once. Pseudo-random decimals
+ * with up to 19 digits around the point, fixed seed. */
+START_TEST(number_as_strtod)
+{
+	double v;
+	const char *why;
+	ck_assert_int_eq(units_parse_number("62.235792", &v, &why), 0);
+	ck_assert(v == strtod("62.235792", NULL));
+	uint64_t x = 88172645463325252ULL;
+	for (int i = 0; i < 200000; i++) {
+		char buf[48];
+		int n = 0;
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		int before = 1 + (int)(x % 10), after = (int)((x >> 8) % 12);
+		uint64_t d = x;
+		for (int k = 0; k < before; k++, d = d * 6364136223846793005ULL + 1)
+			buf[n++] = (char)('0' + (d >> 33) % 10);
+		if (after) {
+			buf[n++] = '.';
+			for (int k = 0; k < after; k++, d = d * 6364136223846793005ULL + 1)
+				buf[n++] = (char)('0' + (d >> 33) % 10);
+		}
+		buf[n] = '\0';
+		ck_assert_int_eq(units_parse_number(buf, &v, &why), 0);
+		ck_assert_msg(v == strtod(buf, NULL), "\"%s\" read as %.17g", buf, v);
+	}
+}
+END_TEST
+
 START_TEST(bool_parse)
 {
 	static const struct {
@@ -635,6 +664,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, duration_large_go_form);
 	tcase_add_test(tc, number_good);
 	tcase_add_test(tc, number_bad);
+	tcase_add_test(tc, number_as_strtod);
 	tcase_add_test(tc, bool_parse);
 	suite_add_tcase(s, tc);
 
