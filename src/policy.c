@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <math.h>
 
+#include "signame.h"
+
 static uint64_t pct_of(double pct, uint64_t limit)
 {
 	/* long double keeps byte precision for any 64-bit limit. */
@@ -27,21 +29,25 @@ static bool below_by(uint64_t metric, uint64_t threshold, uint64_t hyst)
 	return hyst >= threshold ? false : metric < threshold - hyst;
 }
 
+enum level policy_level_of(const struct policy_params *p, uint64_t metric)
+{
+	return metric >= p->critical_bytes  ? LEVEL_CRITICAL
+	       : metric >= p->warning_bytes ? LEVEL_WARNING
+					    : LEVEL_NORMAL;
+}
+
 void policy_step(struct policy_state *st, const struct policy_params *p, uint64_t metric,
 		 uint64_t now_us, struct policy_decision *d)
 {
-	enum level from = st->level, to = from;
+	enum level from = st->level, to = policy_level_of(p, metric);
 
-	if (metric >= p->critical_bytes)
+	/* A level is left only once the metric is below it by the hysteresis. */
+	if (to < LEVEL_CRITICAL && from == LEVEL_CRITICAL &&
+	    !below_by(metric, p->critical_bytes, p->hysteresis_bytes))
 		to = LEVEL_CRITICAL;
-	else if (from == LEVEL_CRITICAL && !below_by(metric, p->critical_bytes, p->hysteresis_bytes))
-		to = LEVEL_CRITICAL;
-	else if (metric >= p->warning_bytes)
+	else if (to < LEVEL_WARNING && from >= LEVEL_WARNING &&
+		 !below_by(metric, p->warning_bytes, p->hysteresis_bytes))
 		to = LEVEL_WARNING;
-	else if (from >= LEVEL_WARNING && !below_by(metric, p->warning_bytes, p->hysteresis_bytes))
-		to = LEVEL_WARNING;
-	else
-		to = LEVEL_NORMAL;
 
 	d->from = from;
 	d->to = to;
@@ -108,4 +114,19 @@ uint64_t policy_next_read_us(const struct policy_state *st, const struct policy_
 	if (us >= (double)max_us)
 		return max_us;
 	return (uint64_t)us;
+}
+
+const char *policy_send_verdict(bool caught, bool ignored, int signo, bool signal_unhandled,
+				bool may_signal)
+{
+	if (!caught && !signal_unhandled && !signame_meant_to_stop(signo)) {
+		if (ignored)
+			return "ignores the signal";
+		if (signame_default_harms(signo))
+			return "no handler: the signal would kill or stop it";
+		return "no handler: the signal would do nothing";
+	}
+	if (!may_signal)
+		return "not allowed to signal it: CAP_KILL missing";
+	return NULL;
 }

@@ -46,11 +46,23 @@ int policy_params_for(const struct threshold *warning, const struct threshold *c
 		      double hysteresis_pct, uint64_t cooldown_us, uint64_t limit_bytes,
 		      struct policy_params *out);
 
+/* The level of a value on its own, without the hysteresis of a history:
+ * what a first reading says (and what --once prints). */
+enum level policy_level_of(const struct policy_params *p, uint64_t metric_bytes);
+
 /* One observation of the metric at time now_us. */
 void policy_step(struct policy_state *st, const struct policy_params *p, uint64_t metric_bytes,
 		 uint64_t now_us, struct policy_decision *d);
 
 const char *policy_level_name(enum level level);
+
+/* Whether a process gets signo: NULL if it does, else why not, for the log.
+ * caught and ignored: whether it has a handler for signo or ignores it (its
+ * SigCgt and SigIgn). A process gets a signal only if it catches it, unless
+ * the signal is one meant to stop a process or signal_unhandled says
+ * otherwise; and only if the kill rule (or CAP_KILL) allows it, may_signal. */
+const char *policy_send_verdict(bool caught, bool ignored, int signo, bool signal_unhandled,
+				bool may_signal);
 
 /* ---- When to look next ----
  *

@@ -782,18 +782,9 @@ static void signal_process(struct watch *w, struct container *ct, struct wproc *
 	if (!have || deliver_alive(p->pidfd))
 		return;
 
-	const char *skip = NULL;
-	if (!proc_sig_in(st.sig_caught, signo) && !s->signal_unhandled &&
-	    !signame_meant_to_stop(signo)) {
-		if (proc_sig_in(st.sig_ignored, signo))
-			skip = "ignores the signal";
-		else if (signame_default_harms(signo))
-			skip = "no handler: the signal would kill or stop it";
-		else
-			skip = "no handler: the signal would do nothing";
-	}
-	if (!skip && !p->may_signal)
-		skip = "not allowed to signal it: CAP_KILL missing";
+	const char *skip = policy_send_verdict(proc_sig_in(st.sig_caught, signo),
+					       proc_sig_in(st.sig_ignored, signo), signo,
+					       s->signal_unhandled, p->may_signal);
 
 	struct log_line l;
 	if (skip) {
@@ -998,14 +989,10 @@ void watch_print_once(struct watch *w, FILE *out)
 				ct->last.usage_bytes, ct->last.working_set_bytes);
 			if (ct->have_limit) {
 				uint64_t m = metric_of(w, &ct->last);
-				enum level lvl = LEVEL_NORMAL;
-				if (ct->params_ok)
-					lvl = m >= ct->params.critical_bytes  ? LEVEL_CRITICAL
-					      : m >= ct->params.warning_bytes ? LEVEL_WARNING
-									      : LEVEL_NORMAL;
 				fprintf(out, " limit_bytes=%" PRIu64 " pct=%.1f level=%s",
 					ct->limit_bytes, pct_of_limit(m, ct->limit_bytes),
-					ct->params_ok ? policy_level_name(lvl) : "none");
+					ct->params_ok ? policy_level_name(policy_level_of(&ct->params, m))
+						      : "none");
 			} else {
 				fprintf(out, " limit_bytes=max pct=- level=none");
 			}

@@ -2,6 +2,7 @@
 #include "check_run.h"
 #include <check.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 
 #include "policy.h"
@@ -225,6 +226,42 @@ START_TEST(next_read_follows_headroom)
 }
 END_TEST
 
+/* A value's own level: at or above a threshold is that level. */
+START_TEST(level_of_value)
+{
+	struct policy_params p = params(); /* warning 750, critical 900 */
+	ck_assert_int_eq(policy_level_of(&p, 0), LEVEL_NORMAL);
+	ck_assert_int_eq(policy_level_of(&p, 749), LEVEL_NORMAL);
+	ck_assert_int_eq(policy_level_of(&p, 750), LEVEL_WARNING);
+	ck_assert_int_eq(policy_level_of(&p, 899), LEVEL_WARNING);
+	ck_assert_int_eq(policy_level_of(&p, 900), LEVEL_CRITICAL);
+	ck_assert_int_eq(policy_level_of(&p, UINT64_MAX), LEVEL_CRITICAL);
+}
+END_TEST
+
+/* Who gets a signal: only a process that catches it, unless the signal is
+ * meant to stop processes or SIGNAL_UNHANDLED is set; never one we may not
+ * signal. */
+START_TEST(send_verdict)
+{
+	ck_assert_ptr_null(policy_send_verdict(true, false, SIGUSR1, false, true));
+	ck_assert_str_eq(policy_send_verdict(true, false, SIGUSR1, false, false),
+			 "not allowed to signal it: CAP_KILL missing");
+	ck_assert_str_eq(policy_send_verdict(false, false, SIGUSR1, false, true),
+			 "no handler: the signal would kill or stop it");
+	ck_assert_str_eq(policy_send_verdict(false, true, SIGUSR2, false, true),
+			 "ignores the signal");
+	ck_assert_str_eq(policy_send_verdict(false, false, SIGWINCH, false, true),
+			 "no handler: the signal would do nothing");
+	/* Asked for: the signal goes out even without a handler. */
+	ck_assert_ptr_null(policy_send_verdict(false, false, SIGUSR1, true, true));
+	ck_assert_ptr_null(policy_send_verdict(false, true, SIGUSR1, true, true));
+	ck_assert_ptr_null(policy_send_verdict(false, false, SIGTERM, false, true));
+	ck_assert_str_eq(policy_send_verdict(false, false, SIGTERM, false, false),
+			 "not allowed to signal it: CAP_KILL missing");
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("policy");
@@ -239,6 +276,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, zero_cooldown_and_hysteresis);
 	tcase_add_test(tc, growth_estimate);
 	tcase_add_test(tc, next_read_follows_headroom);
+	tcase_add_test(tc, send_verdict);
+	tcase_add_test(tc, level_of_value);
 	suite_add_tcase(s, tc);
 	return s;
 }
