@@ -30,8 +30,12 @@ cgs=()
 cleanup() {
 	[ -n "${pod:-}" ] && kill -KILL "$pod" 2>/dev/null && wait "$pod" 2>/dev/null
 	for cg in "${cgs[@]}"; do
-		while read -r p; do echo "$p" >"$mem/cgroup.procs"; done <"$cg/cgroup.procs" 2>/dev/null
-		rmdir "$cg" 2>/dev/null
+		# The pod's processes may still be dying: try again, up to 10 s.
+		for ((i = 0; i < 200; i++)); do
+			while read -r p; do echo "$p" >"$mem/cgroup.procs"; done <"$cg/cgroup.procs" 2>/dev/null
+			rmdir "$cg" 2>/dev/null && break
+			sleep 0.05
+		done
 	done
 	rm -rf "$work"
 }

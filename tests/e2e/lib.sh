@@ -27,9 +27,16 @@ cleanup() {
 	done
 	for cg in "${CGROUPS[@]:-}"; do
 		[ -n "$cg" ] && [ -d "$cg" ] || continue
-		# Move stragglers out before removing the cgroup.
-		while read -r p; do echo "$p" >"$CG_V1_MEMORY/cgroup.procs" 2>/dev/null; done <"$cg/cgroup.procs"
-		rmdir "$cg" 2>/dev/null
+		# Move stragglers out before removing the cgroup. Processes of a
+		# killed PID namespace may still be dying (they can be neither
+		# moved nor waited for): try again until they are gone, up to 10 s.
+		local i
+		for ((i = 0; i < 200; i++)); do
+			while read -r p; do echo "$p" >"$CG_V1_MEMORY/cgroup.procs" 2>/dev/null; done <"$cg/cgroup.procs"
+			rmdir "$cg" 2>/dev/null && break
+			sleep 0.05
+		done
+		[ -d "$cg" ] && echo "cleanup: cannot remove cgroup $cg" >&2
 	done
 	rm -rf "$WORK"
 }

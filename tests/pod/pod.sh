@@ -92,7 +92,7 @@ valid_name() { [[ $1 =~ ^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$ ]]; }
 # Process start time (field 22 of /proc/PID/stat): a pid plus its start time
 # names one process, even if the pid is reused later.
 starttime() {
-	local stat f
+	local stat= f
 	# read, not $(cat): no fork. pod.sh runs forks by the dozen on machines
 	# loaded by the tests, where each costs milliseconds. To the end of the
 	# file (-d ''): a command name may hold a newline.
@@ -108,7 +108,7 @@ same_process() {
 	[ -n "$1" ] && [ "$(starttime "$1")" = "$2" ] && running "$1"
 }
 running() {
-	local stat
+	local stat=
 	{ read -r -d '' stat <"/proc/$1/stat"; } 2>/dev/null
 	[ -n "$stat" ] || return 1
 	stat=${stat##*) }
