@@ -234,7 +234,7 @@ check s3_oom_killed $? "leaky in the fast container exited ${status:-never} (137
 # guest let it see the last step.
 last=$(grep "event=signal_sent pid=$FAST comm=leaky " $S | tail -n1)
 last_signal=$(echo "$last" | sed -n 's/.* signal=\([A-Z0-9]*\) .*/\1/p')
-last_level=$(echo "$last" | sed -n 's/.* level=\([a-z]*\) .*/\1/p')
+last_level=$(echo "$last" | sed -n 's/.* memory_level=\([a-z]*\) .*/\1/p')
 [ -n "$last_signal" ] &&
 	grep 'event=oom_kill cgroup=/../fast ' $S | grep 'oom_kills=1 ' | grep "last_level=$last_level " |
 	grep "last_signal=$last_signal " | grep -q 'since_last_signal_ms=[0-9]'
