@@ -190,7 +190,7 @@ static void refresh_limit(struct watch *w, struct container *ct)
 }
 
 static struct container *find_or_add_container(struct watch *w, const struct cg_location *loc,
-					       const char *comm, int *err)
+					       const char *comm, uint64_t now_us, int *err)
 {
 	dev_t dev;
 	ino_t ino;
@@ -232,6 +232,7 @@ static struct container *find_or_add_container(struct watch *w, const struct cg_
 		ct->v2_events_polled = epoll_ctl(w->epfd, EPOLL_CTL_ADD, ct->rd.events_fd, &ev) == 0;
 	}
 	ct->next_read_us = 0; /* read at the next tick */
+	ct->young_until_us = now_us + WATCH_SETTLE_US;
 	w->cts[w->ncts++] = ct;
 
 	struct log_line l;
@@ -402,7 +403,7 @@ static void log_unwatched(const struct wproc *p)
 
 /* Finds p's container (opening it if new). Returns 0 with p watched, or
  * -errno with p's role saying why not. */
-static int attach(struct watch *w, struct wproc *p)
+static int attach(struct watch *w, struct wproc *p, uint64_t now_us)
 {
 	char pidstr[16];
 	snprintf(pidstr, sizeof pidstr, "%d", (int)p->pid);
@@ -411,7 +412,7 @@ static int attach(struct watch *w, struct wproc *p)
 	if (!err && exiting(w, p->pid))
 		err = -ESRCH; /* what cg_locate read may be half torn down */
 	if (!err)
-		p->ct = find_or_add_container(w, &loc, p->comm, &err);
+		p->ct = find_or_add_container(w, &loc, p->comm, now_us, &err);
 	if (err) {
 		/* Denied with CAP_SYS_PTRACE in hand is not ours to fix (another
 		 * user namespace, say): that is "no cgroup", not "no access". */
@@ -487,7 +488,7 @@ static bool discover(struct watch *w, pid_t pid, struct wproc *p, uint64_t now_u
 			(have_status && status.has_uid &&
 			 deliver_uid_may_signal(w->ruid, w->euid, status.uid_real, status.uid_saved));
 
-	if (attach(w, p)) {
+	if (attach(w, p, now_us)) {
 		/* A process that exited meanwhile fails these reads too: that is
 		 * no news. */
 		if (p->pidfd >= 0 && deliver_alive(p->pidfd))
@@ -657,7 +658,7 @@ int watch_rescan(struct watch *w, uint64_t now_us)
 	if (limits_due)
 		w->limits_read_us = now_us;
 	for (size_t i = 0; i < w->ncts; i++) {
-		if (limits_due)
+		if (limits_due || now_us < w->cts[i]->young_until_us)
 			refresh_limit(w, w->cts[i]);
 		check_oom(w->cts[i], now_us);
 	}
@@ -692,7 +693,7 @@ int watch_rescan(struct watch *w, uint64_t now_us)
 			 * (a new container mounts its cgroup after its process
 			 * appears), then report it once. */
 			if (now_us < p->settle_until_us)
-				attach(w, p);
+				attach(w, p, now_us);
 			else if (!p->unwatched_logged) {
 				log_unwatched(p);
 				p->unwatched_logged = true;
@@ -878,6 +879,15 @@ static void read_container(struct watch *w, struct container *ct, uint64_t now_u
 	 * carry the level and the sample from before it. */
 	if (ct->pol.level != LEVEL_NORMAL)
 		check_oom(ct, now_us);
+	/* A new container's limit may be set just after its first process
+	 * shows (a process that makes a sub-cgroup of its own must enter it
+	 * before the memory controller and its limit can be set): while it is
+	 * young, its limit is read with each sample, not every 5 s. */
+	if (now_us < ct->young_until_us) {
+		refresh_limit(w, ct);
+		if (!ct->params_ok)
+			return;
+	}
 	int r = cg_read_sample(&ct->rd, false, &ct->last);
 	if (!r && s->metric == METRIC_WORKING_SET &&
 	    (ct->pol.level != LEVEL_NORMAL || ct->last.usage_bytes >= ct->params.warning_bytes))

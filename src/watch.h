@@ -54,6 +54,7 @@ struct container {
 	char cgpath[CG_PATH_MAX];
 	char comm[PROC_COMM_MAX];    /* of the first process seen, for logs */
 	int nprocs;
+	uint64_t young_until_us;     /* until then its limit is re-read often */
 	bool have_limit;
 	uint64_t limit_bytes;
 	bool params_ok;
