@@ -491,10 +491,7 @@ static bool discover(struct watch *w, pid_t pid, struct wproc *p, uint64_t now_u
 	if (attach(w, p, now_us)) {
 		/* A process that exited meanwhile fails these reads too: that is
 		 * no news. */
-		if (p->pidfd >= 0 && deliver_alive(p->pidfd))
-			goto discard;
-		if (proc_read(s->proc_root, pid, "stat", buf, sizeof buf) < 0 ||
-		    proc_parse_stat(buf, &st) || proc_is_exiting(&st))
+		if ((p->pidfd >= 0 && deliver_alive(p->pidfd)) || exiting(w, pid))
 			goto discard;
 		/* At start-up, say at once what cannot be seen (the capability
 		 * check relies on it). A process found later may still be on its
@@ -658,7 +655,9 @@ int watch_rescan(struct watch *w, uint64_t now_us)
 	if (limits_due)
 		w->limits_read_us = now_us;
 	for (size_t i = 0; i < w->ncts; i++) {
-		if (limits_due || now_us < w->cts[i]->young_until_us)
+		/* A young container with a limit has it re-read with each
+		 * sample (read_container); one without is not sampled. */
+		if (limits_due || (!w->cts[i]->params_ok && now_us < w->cts[i]->young_until_us))
 			refresh_limit(w, w->cts[i]);
 		check_oom(w->cts[i], now_us);
 	}
