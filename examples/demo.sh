@@ -155,7 +155,7 @@ wait_line() { # wait_line FILE SECONDS PATTERN...: the first line holding every 
 		sleep 0.1
 	done
 }
-field() { grep -o " $1=[^ ]*" <<<"$2" | head -n1 | cut -d= -f2-; }
+field() { grep -o " $1=[^ ]*" <<<"$2" | sed -n "1{s/^[^=]*=//;p}"; }
 
 step "4. The sidecar's start-up line"
 start=$(wait_line "$work/sidecar.log" 10 event=start) || die "the sidecar did not start: $(cat "$work/sidecar.log")"
@@ -215,7 +215,7 @@ while :; do
 done
 
 step "6. The dump files, in the shared volume (as the host sees it)"
-txt=$(find "$dumps" -maxdepth 1 -name '*-critical.txt' | head -n1)
+txt=$(find "$dumps" -maxdepth 1 -name '*-critical.txt' -print -quit)
 [ -n "$txt" ] || die "no dump in $dumps"
 heap=${txt%.txt}.heap
 (cd "$dumps" && ls -l) | sed 's/^/   /'

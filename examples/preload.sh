@@ -19,7 +19,9 @@ set -euo pipefail
 build=${1:-${top_builddir:-$(cd "$(dirname "$0")/.." && pwd)}}
 leaky=$build/examples/leaky-plain
 lib=$build/src/handler/.libs/liboomsentry.so
-jemalloc=${JEMALLOC:-$(ldconfig -p | awk '/libjemalloc\.so\.2 .*x86-64|libjemalloc\.so\.2 \(/ {print $NF; exit}')}
+# awk reads to the end: leaving early would make ldconfig die of SIGPIPE,
+# and with pipefail that failure would end this script without a word.
+jemalloc=${JEMALLOC:-$(ldconfig -p | awk '!found && /libjemalloc\.so\.2 .*x86-64|libjemalloc\.so\.2 \(/ {print $NF; found = 1}')}
 jemalloc=${jemalloc:-/usr/lib/x86_64-linux-gnu/libjemalloc.so.2}
 for f in "$leaky" "$lib" "$jemalloc"; do
 	[ -e "$f" ] || { echo "preload.sh: $f not found (run make first; apt-get install libjemalloc2)" >&2; exit 2; }
@@ -55,7 +57,7 @@ echo "== sending SIGUSR2 to $pid"
 kill -USR2 "$pid"
 summary=
 for _ in $(seq 300); do
-	summary=$(ls "$dir"/*-critical.txt 2>/dev/null | head -n1) && [ -n "$summary" ] && break
+	summary=$(find "$dir" -maxdepth 1 -name '*-critical.txt' -print -quit 2>/dev/null) && [ -n "$summary" ] && break
 	sleep 0.1
 done
 [ -n "$summary" ] || { cat "$out"; echo "preload.sh: no dump in $dir" >&2; exit 1; }
