@@ -1,4 +1,4 @@
-/* Unit tests for src/log.h: logfmt and JSON lines, quoting, level filtering,
+/* Unit tests for src/common/log.h: logfmt and JSON lines, quoting, level filtering,
  * fields too long to fit, and errno preservation. Output goes to a memory
  * stream through log_set_stream. */
 #include "check_run.h"

@@ -1,4 +1,4 @@
-/* Unit tests for src/signame.h: names <-> numbers, and what an uncaught
+/* Unit tests for src/common/signame.h: names <-> numbers, and what an uncaught
  * signal does. */
 #include "check_run.h"
 #include <check.h>

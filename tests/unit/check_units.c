@@ -1,4 +1,4 @@
-/* Unit tests for src/units.h: the parsers for thresholds, sizes, durations,
+/* Unit tests for src/common/units.h: the parsers for thresholds, sizes, durations,
  * numbers and booleans, and the formatters that must read back. */
 #include "check_run.h"
 #include <check.h>
