@@ -11,9 +11,14 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "settings.h"
+#include "watch.h"
 
-#define TAG_SIGNAL 2ULL
-#define TAG_TIMER 3ULL
+int loop_add_fd(int epfd, int fd, uint32_t events, enum loop_tag tag, uint32_t id)
+{
+	struct epoll_event ev = {.events = events, .data.u64 = (uint64_t)tag << 32 | id};
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
 
 uint64_t loop_now_us(void)
 {
@@ -55,12 +60,11 @@ int loop_init(struct loop *lp, int epfd, int sigfd, struct settings *s, const st
 	lp->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (lp->timerfd < 0)
 		return -errno;
-	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = TAG_SIGNAL << 32};
-	if (epoll_ctl(epfd, EPOLL_CTL_ADD, sigfd, &ev) < 0)
-		return -errno;
-	ev.data.u64 = TAG_TIMER << 32;
-	if (epoll_ctl(epfd, EPOLL_CTL_ADD, lp->timerfd, &ev) < 0)
-		return -errno;
+	int r = loop_add_fd(epfd, sigfd, EPOLLIN, LOOP_TAG_SIGNAL, 0);
+	if (!r)
+		r = loop_add_fd(epfd, lp->timerfd, EPOLLIN, LOOP_TAG_TIMER, 0);
+	if (r)
+		return r;
 	lp->next_rescan_us = loop_now_us() + s->rescan_interval_us;
 	rearm(lp);
 	return 0;
@@ -146,18 +150,21 @@ int loop_run(struct loop *lp)
 			return -errno;
 		}
 		for (int i = 0; i < n; i++) {
-			uint64_t tag = evs[i].data.u64 >> 32;
-			if (tag == TAG_SIGNAL) {
+			uint32_t id = (uint32_t)(evs[i].data.u64 & 0xffffffffu);
+			switch ((enum loop_tag)(evs[i].data.u64 >> 32)) {
+			case LOOP_TAG_SIGNAL:
 				if (on_signal(lp))
 					return 0;
-			} else if (tag == TAG_TIMER) {
+				break;
+			case LOOP_TAG_TIMER:
 				on_timer(lp);
-			} else if (tag == WATCH_TAG_PIDFD) {
-				pid_t pid = (pid_t)(evs[i].data.u64 & 0xffffffffu);
-				watch_process_exited(lp->w, pid, loop_now_us());
-			} else if (tag == WATCH_TAG_CGROUP_EVENT) {
-				uint32_t id = (uint32_t)(evs[i].data.u64 & 0xffffffffu);
+				break;
+			case LOOP_TAG_PIDFD:
+				watch_process_exited(lp->w, (pid_t)id, loop_now_us());
+				break;
+			case LOOP_TAG_CGROUP_EVENT:
 				watch_cgroup_event(lp->w, id, loop_now_us());
+				break;
 			}
 		}
 		rearm(lp);

@@ -5,8 +5,25 @@
 #ifndef OOMSENTRY_LOOP_H
 #define OOMSENTRY_LOOP_H
 
-#include "settings.h"
-#include "watch.h"
+#include <stdint.h>
+
+struct cli;
+struct settings;
+struct watch;
+
+/* What woke the loop: the upper 32 bits of each fd's epoll_data.u64. The
+ * lower 32 say which one: a pid (LOOP_TAG_PIDFD) or a container's id
+ * (LOOP_TAG_CGROUP_EVENT). */
+enum loop_tag {
+	LOOP_TAG_PIDFD = 1,        /* a process exited */
+	LOOP_TAG_SIGNAL = 2,       /* the signalfd: TERM, INT, HUP */
+	LOOP_TAG_TIMER = 3,        /* the next read or rescan is due */
+	LOOP_TAG_CGROUP_EVENT = 4, /* a v1 threshold/OOM eventfd or v2 memory.events */
+};
+
+/* Adds fd to the loop's epoll set under tag and id. Closing fd removes it.
+ * Returns 0 or -errno. */
+int loop_add_fd(int epfd, int fd, uint32_t events, enum loop_tag tag, uint32_t id);
 
 struct loop {
 	int epfd;

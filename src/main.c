@@ -107,7 +107,7 @@ static void log_start(const struct settings *s, const char *caps)
  * process we cannot see when some can be watched. */
 static void check_capabilities(const struct watch *w, const struct settings *s)
 {
-	struct watch_census c;
+	struct procs_census c;
 	watch_census(w, &c);
 	char msg[512];
 	if (c.no_access && !c.watched) {
@@ -141,16 +141,17 @@ static int run_once(struct settings *s)
 {
 	struct caps_have have = {0};
 	caps_query(&have);
-	struct watch w;
-	watch_init(&w, s, -1, true, have.kill, have.sys_ptrace);
-	int r = watch_rescan(&w, 0);
+	struct watch *w = watch_new(s, -1, have.kill, have.sys_ptrace);
+	if (!w)
+		die_setup(EXIT_RUNTIME, "cannot start watching", strerror(ENOMEM));
+	int r = watch_rescan(w, 0);
 	if (r) {
-		watch_free(&w);
+		watch_free(w);
 		die_setup(EXIT_PROC, "cannot list the /proc root", strerror(-r));
 	}
-	watch_print_once(&w, stdout);
+	watch_print_once(w, stdout);
 	fflush(stdout);
-	watch_free(&w);
+	watch_free(w);
 	return EXIT_CLEAN;
 }
 
@@ -205,22 +206,23 @@ int main(int argc, char **argv)
 	int epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (epfd < 0)
 		die_setup(EXIT_RUNTIME, "epoll_create1", strerror(errno));
-	static struct watch w;
 	/* As root without CAP_KILL the kill rule still lets us signal root's
-	 * processes; watch.c checks each process against that rule. */
-	watch_init(&w, &s, epfd, false, have.kill, have.sys_ptrace);
-	int r = watch_rescan(&w, loop_now_us());
+	 * processes; procs.c checks each process against that rule. */
+	struct watch *w = watch_new(&s, epfd, have.kill, have.sys_ptrace);
+	if (!w)
+		die_setup(EXIT_RUNTIME, "cannot start watching", strerror(ENOMEM));
+	int r = watch_rescan(w, loop_now_us());
 	if (r)
 		die_setup(EXIT_PROC, "cannot list the /proc root", strerror(-r));
-	check_capabilities(&w, &s);
+	check_capabilities(w, &s);
 
 	struct loop lp;
-	if ((r = loop_init(&lp, epfd, sigfd, &s, &cli, environ, &w)))
+	if ((r = loop_init(&lp, epfd, sigfd, &s, &cli, environ, w)))
 		die_setup(EXIT_RUNTIME, "cannot set up the event loop", strerror(-r));
 
 	/* ---- steady state: from here on errors are logged, not fatal ---- */
 	r = loop_run(&lp);
-	watch_free(&w);
+	watch_free(w);
 	if (r) {
 		struct log_line l;
 		if (log_begin(&l, LOG_ERROR, "loop_failed")) {

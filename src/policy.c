@@ -36,6 +36,12 @@ enum level policy_level_of(const struct policy_params *p, uint64_t metric)
 					    : LEVEL_NORMAL;
 }
 
+bool policy_needs_working_set(const struct policy_state *st, const struct policy_params *p,
+			      uint64_t usage_bytes)
+{
+	return st->level != LEVEL_NORMAL || usage_bytes >= p->warning_bytes;
+}
+
 void policy_step(struct policy_state *st, const struct policy_params *p, uint64_t metric,
 		 uint64_t now_us, struct policy_decision *d)
 {
@@ -57,7 +63,7 @@ void policy_step(struct policy_state *st, const struct policy_params *p, uint64_
 
 	if (to > from) {
 		d->signal = to;
-	} else if (to != LEVEL_NORMAL && st->signalled &&
+	} else if (to != LEVEL_NORMAL && st->last_signal != LEVEL_NORMAL &&
 		   now_us - st->last_signal_us >= p->cooldown_us) {
 		/* Persisting (or fallen back from critical to warning): repeat the
 		 * current level's signal once the cooldown has passed. */
@@ -65,7 +71,7 @@ void policy_step(struct policy_state *st, const struct policy_params *p, uint64_
 		d->repeat = true;
 	}
 	if (d->signal != LEVEL_NORMAL) {
-		st->signalled = true;
+		st->last_signal = d->signal;
 		st->last_signal_us = now_us;
 	}
 }

@@ -28,8 +28,9 @@ struct policy_params {
 
 struct policy_state {
 	enum level level;
-	bool signalled;          /* a signal was sent at least once */
-	uint64_t last_signal_us; /* when the last signal was decided */
+	enum level last_signal;  /* the level of the last signal decided;
+				    LEVEL_NORMAL: none yet */
+	uint64_t last_signal_us; /* and when */
 };
 
 struct policy_decision {
@@ -49,6 +50,13 @@ int policy_params_for(const struct threshold *warning, const struct threshold *c
 /* The level of a value on its own, without the hysteresis of a history:
  * what a first reading says (and what --once prints). */
 enum level policy_level_of(const struct policy_params *p, uint64_t metric_bytes);
+
+/* Whether a decision needs the working set (memory.stat, about forty
+ * lines) or usage (one number) will do: usage is never below the working
+ * set, so at the normal level and with usage below warning, the working set
+ * cannot change the decision. */
+bool policy_needs_working_set(const struct policy_state *st, const struct policy_params *p,
+			      uint64_t usage_bytes);
 
 /* One observation of the metric at time now_us. */
 void policy_step(struct policy_state *st, const struct policy_params *p, uint64_t metric_bytes,

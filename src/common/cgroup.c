@@ -428,27 +428,39 @@ uint64_t cg_working_set(uint64_t usage, uint64_t inactive_file)
 	return usage > inactive_file ? usage - inactive_file : 0;
 }
 
-int cg_read_sample(const struct cg_reader *r, bool with_stat, struct cg_sample *s)
+int cg_read_usage(const struct cg_reader *r, struct cg_sample *s)
 {
-	char buf[CG_TEXT_MAX];
+	char buf[64];
 	bool unlimited;
-	ssize_t n = cg_pread_text(r->usage_fd, buf, 64);
+	ssize_t n = cg_pread_text(r->usage_fd, buf, sizeof buf);
 	if (n < 0)
 		return (int)n;
 	int err = cg_parse_u64(buf, &s->usage_bytes, &unlimited);
 	if (err)
 		return err;
 	s->inactive_file_bytes = 0;
-	if (with_stat) {
-		if ((n = cg_pread_text(r->stat_fd, buf, sizeof buf)) < 0)
-			return (int)n;
-		err = cg_parse_key(buf, r->version == CG_V1 ? "total_inactive_file" : "inactive_file",
-				   &s->inactive_file_bytes);
-		if (err)
-			return err;
-	}
+	s->working_set_bytes = s->usage_bytes;
+	return 0;
+}
+
+int cg_read_working_set(const struct cg_reader *r, struct cg_sample *s)
+{
+	char buf[CG_TEXT_MAX];
+	ssize_t n = cg_pread_text(r->stat_fd, buf, sizeof buf);
+	if (n < 0)
+		return (int)n;
+	int err = cg_parse_key(buf, r->version == CG_V1 ? "total_inactive_file" : "inactive_file",
+			       &s->inactive_file_bytes);
+	if (err)
+		return err;
 	s->working_set_bytes = cg_working_set(s->usage_bytes, s->inactive_file_bytes);
 	return 0;
+}
+
+int cg_read_sample(const struct cg_reader *r, bool with_stat, struct cg_sample *s)
+{
+	int err = cg_read_usage(r, s);
+	return err || !with_stat ? err : cg_read_working_set(r, s);
 }
 
 int cg_read_limit(const struct cg_reader *r, uint64_t *limit_bytes, bool *unlimited)

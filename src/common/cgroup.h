@@ -92,6 +92,10 @@ void cg_reader_close(struct cg_reader *r);
 /* Usage and, when with_stat, inactive_file and working set (without it the
  * working set equals usage). Returns 0 or -errno. */
 int cg_read_sample(const struct cg_reader *r, bool with_stat, struct cg_sample *s);
+/* The two halves of it: usage alone (the working set set equal to it), and
+ * then, when wanted, memory.stat for inactive_file and the working set. */
+int cg_read_usage(const struct cg_reader *r, struct cg_sample *s);
+int cg_read_working_set(const struct cg_reader *r, struct cg_sample *s);
 
 /* The effective limit: the smallest of the cgroup's own and its ancestors'
  * (v1: memory.limit_in_bytes and hierarchical_memory_limit; v2: memory.max of
