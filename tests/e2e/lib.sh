@@ -94,6 +94,9 @@ wait_for() {
 }
 
 alive() { kill -0 "$1" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
+# A SIGKILLed process leaves its cgroup early in its exit and dies a moment
+# later (longer on a loaded machine): wait for that, do not expect it done.
+gone() { ! alive "$1"; }
 
 # wait_progress PID STALL_SECONDS FILE...: waits for the child PID to exit
 # and returns its status, as long as it keeps making progress: some FILE

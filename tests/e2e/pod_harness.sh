@@ -55,13 +55,13 @@ log_has "$WORK/status.out" container=a state=running limit_bytes=$((64 << 20)) |
 b_host=$(host_pid b)
 pod rm "$POD" b || fail "rm b failed"
 [ ! -d "/sys/fs/cgroup/memory/oomsentry-pod-$POD/b" ] || fail "rm left b's cgroup"
-alive "$b_host" && fail "rm left b's process"
+wait_for 10 gone "$b_host" || fail "rm left b's process"
 pass "wait reports 7 and 137 (OOM kill), status shows it, rm removes a container"
 
 # down: nothing left.
 a_host=$(host_pid a)
 pod down "$POD" || fail "down failed"
-for p in "$pp" "$a_host"; do alive "$p" && fail "process $p survived down"; done
+for p in "$pp" "$a_host"; do wait_for 10 gone "$p" || fail "process $p survived down"; done
 [ ! -d "/sys/fs/cgroup/memory/oomsentry-pod-$POD" ] || fail "down left the pod cgroup"
 [ ! -d "/run/oomsentry-pod/$POD" ] || fail "down left the state directory"
 pass "down removes every process, cgroup and the state"

@@ -242,6 +242,45 @@ END_TEST
 /* Who gets a signal: only a process that catches it, unless the signal is
  * meant to stop processes or SIGNAL_UNHANDLED is set; never one we may not
  * signal. */
+/* The last signal decided, and its level, are the state's: what an OOM
+ * report says was sent last. */
+START_TEST(last_signal_remembered)
+{
+	struct policy_params p = params();
+	struct policy_state st = {0};
+	struct policy_decision d;
+	ck_assert_int_eq(st.last_signal, LEVEL_NORMAL);
+	policy_step(&st, &p, 800, 1 * SEC, &d);
+	ck_assert_int_eq(st.last_signal, LEVEL_WARNING);
+	ck_assert_uint_eq(st.last_signal_us, 1 * SEC);
+	policy_step(&st, &p, 950, 2 * SEC, &d);
+	ck_assert_int_eq(st.last_signal, LEVEL_CRITICAL);
+	ck_assert_uint_eq(st.last_signal_us, 2 * SEC);
+	/* Back to normal: nothing is sent, the last signal stays. */
+	policy_step(&st, &p, 100, 3 * SEC, &d);
+	ck_assert_int_eq(d.signal, LEVEL_NORMAL);
+	ck_assert_int_eq(st.last_signal, LEVEL_CRITICAL);
+	ck_assert_uint_eq(st.last_signal_us, 2 * SEC);
+}
+END_TEST
+
+/* memory.stat is needed once usage reaches warning, or at any level above
+ * normal (the working set may be what keeps it there). */
+START_TEST(needs_working_set)
+{
+	struct policy_params p = params();
+	struct policy_state st = {0};
+	ck_assert(!policy_needs_working_set(&st, &p, 0));
+	ck_assert(!policy_needs_working_set(&st, &p, 749));
+	ck_assert(policy_needs_working_set(&st, &p, 750));
+	ck_assert(policy_needs_working_set(&st, &p, 2000));
+	st.level = LEVEL_WARNING;
+	ck_assert(policy_needs_working_set(&st, &p, 0));
+	st.level = LEVEL_CRITICAL;
+	ck_assert(policy_needs_working_set(&st, &p, 10));
+}
+END_TEST
+
 START_TEST(send_verdict)
 {
 	ck_assert_ptr_null(policy_send_verdict(true, false, SIGUSR1, false, true));
@@ -278,6 +317,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, next_read_follows_headroom);
 	tcase_add_test(tc, send_verdict);
 	tcase_add_test(tc, level_of_value);
+	tcase_add_test(tc, last_signal_remembered);
+	tcase_add_test(tc, needs_working_set);
 	suite_add_tcase(s, tc);
 	return s;
 }
