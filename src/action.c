@@ -16,15 +16,21 @@ int action_signal_of(const struct settings *s, enum level level)
 	return level == LEVEL_CRITICAL ? s->critical_signal : s->warning_signal;
 }
 
+/* Who was (or was not) sent what: the fields every line here starts with. */
+static void log_who(struct log_line *l, const struct wproc *p, const char *signal)
+{
+	log_int(l, "pid", p->pid);
+	log_str(l, "comm", p->comm);
+	log_str(l, "signal", signal);
+}
+
 static void log_skipped(struct wproc *p, const struct container *ct, const char *signal,
 			enum level level, const char *why)
 {
 	struct log_line l;
 	if (throttle_once(&p->said, PROC_SAID_SKIPPED + level) &&
 	    log_begin(&l, LOG_INFO, "signal_skipped")) {
-		log_int(&l, "pid", p->pid);
-		log_str(&l, "comm", p->comm);
-		log_str(&l, "signal", signal);
+		log_who(&l, p, signal);
 		log_str(&l, "memory_level", policy_level_name(level));
 		log_str(&l, "cgroup", ct->cgpath);
 		log_str(&l, "reason", why);
@@ -60,9 +66,7 @@ void action_notify(const struct settings *s, struct wproc *p, const struct conta
 	if (r == -EPERM) {
 		if (throttle_once(&p->said, PROC_SAID_SIGNAL_DENIED) &&
 		    log_begin(&l, LOG_ERROR, "signal_failed")) {
-			log_int(&l, "pid", p->pid);
-			log_str(&l, "comm", p->comm);
-			log_str(&l, "signal", name);
+			log_who(&l, p, name);
 			log_str(&l, "reason", "not permitted: CAP_KILL missing");
 			log_end(&l);
 		}
@@ -70,9 +74,7 @@ void action_notify(const struct settings *s, struct wproc *p, const struct conta
 	}
 	if (log_begin(&l, r ? LOG_ERROR : LOG_INFO,
 		      r ? "signal_failed" : s->dry_run ? "signal_dry_run" : "signal_sent")) {
-		log_int(&l, "pid", p->pid);
-		log_str(&l, "comm", p->comm);
-		log_str(&l, "signal", name);
+		log_who(&l, p, name);
 		log_str(&l, "memory_level", policy_level_name(level));
 		log_str(&l, "cgroup", ct->cgpath);
 		log_bool(&l, "repeat", repeat);
