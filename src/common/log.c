@@ -6,6 +6,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "utc.h"
+
 static enum log_level min_level = LOG_INFO;
 static enum log_format format = LOG_LOGFMT;
 static FILE *stream;
@@ -216,26 +218,6 @@ static void append_raw_value(struct log_line *l, const char *key, const char *v)
 	field_end(l, start);
 }
 
-void log_format_utc(char *buf, size_t size, int64_t secs, long millis)
-{
-	/* Days to civil date (H. Hinnant's algorithm). gmtime_r would do, but
-	 * in a static binary it drags in tzset and with it scanf and locales. */
-	int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
-	int64_t rem = secs - days * 86400;
-	int64_t z = days + 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	int64_t day = doy - (153 * mp + 2) / 5 + 1;
-	int64_t month = mp < 10 ? mp + 3 : mp - 9;
-	int64_t year = yoe + era * 400 + (month <= 2);
-	snprintf(buf, size, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%03ldZ", (long long)year,
-		 (long long)month, (long long)day, (long long)(rem / 3600),
-		 (long long)(rem % 3600 / 60), (long long)(rem % 60), millis);
-}
-
 bool log_begin(struct log_line *l, enum log_level level, const char *event)
 {
 	if (level < min_level)
@@ -246,8 +228,8 @@ bool log_begin(struct log_line *l, enum log_level level, const char *event)
 
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	char when[64];
-	log_format_utc(when, sizeof when, (int64_t)ts.tv_sec, ts.tv_nsec / 1000000);
+	char when[UTC_TEXT_MAX];
+	utc_format(when, sizeof when, (int64_t)ts.tv_sec, ts.tv_nsec / 1000000, UTC_EXTENDED);
 
 	if (format == LOG_JSON) {
 		append_s(l, "{\"ts\":");

@@ -56,9 +56,6 @@ int log_level_parse(const char *s, enum log_level *out);
 int log_format_parse(const char *s, enum log_format *out);
 const char *log_format_name(enum log_format f);
 
-/* "2026-11-25T07:37:04.933Z" for a time in seconds since the epoch. */
-void log_format_utc(char *buf, size_t size, int64_t secs, long millis);
-
 /* Render a logfmt value into buf (quoted when needed); exposed for tests. */
 size_t log_quote_logfmt(char *buf, size_t size, const char *value);
 

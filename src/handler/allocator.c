@@ -10,8 +10,9 @@
 #include <string.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
+
+#include "dirents.h"
 
 /* jemalloc's MALLCTL_ARENAS_ALL: "arena.4096.purge" purges every arena. */
 #define JEMALLOC_ARENAS_ALL 4096
@@ -187,13 +188,30 @@ bool alloc_can_profile(const struct allocator *a, const char **why)
 	return false;
 }
 
-struct linux_dirent64 {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
+struct newest {
+	const char *base;
+	size_t blen;
+	char name[256];
+	struct timespec mtime;
 };
+
+static void consider_gperftools_dump(int dirfd, const char *name, void *arg)
+{
+	struct newest *b = arg;
+	size_t len = strlen(name);
+	struct stat st;
+	if (len <= b->blen + 5 || strncmp(name, b->base, b->blen) != 0 ||
+	    strcmp(name + len - 5, ".heap") != 0 || len >= sizeof b->name ||
+	    fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode))
+		return;
+	if (!b->name[0] || st.st_mtim.tv_sec > b->mtime.tv_sec ||
+	    (st.st_mtim.tv_sec == b->mtime.tv_sec && st.st_mtim.tv_nsec > b->mtime.tv_nsec) ||
+	    (st.st_mtim.tv_sec == b->mtime.tv_sec && st.st_mtim.tv_nsec == b->mtime.tv_nsec &&
+	     strcmp(name, b->name) > 0)) {
+		memcpy(b->name, name, len + 1);
+		b->mtime = st.st_mtim;
+	}
+}
 
 /* gperftools writes "<HEAPPROFILE>.NNNN.heap" (or "<HEAPPROFILE>_<pid>.NNNN.heap"
  * in a forked child): open the newest file of that prefix. */
@@ -213,32 +231,11 @@ static int open_newest_gperftools_dump(const char *prefix)
 	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
 		return -errno;
-	char buf[4096] __attribute__((aligned(8)));
-	char best[256] = "";
-	struct timespec best_t = {0, 0};
-	size_t blen = strlen(base);
-	long n;
-	while ((n = syscall(SYS_getdents64, dirfd, buf, sizeof buf)) > 0) {
-		for (long off = 0; off < n;) {
-			struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
-			off += d->d_reclen;
-			size_t len = strlen(d->d_name);
-			struct stat st;
-			if (len <= blen + 5 || strncmp(d->d_name, base, blen) != 0 ||
-			    strcmp(d->d_name + len - 5, ".heap") != 0 || len >= sizeof best ||
-			    fstatat(dirfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode))
-				continue;
-			if (!best[0] || st.st_mtim.tv_sec > best_t.tv_sec ||
-			    (st.st_mtim.tv_sec == best_t.tv_sec && st.st_mtim.tv_nsec > best_t.tv_nsec) ||
-			    (st.st_mtim.tv_sec == best_t.tv_sec &&
-			     st.st_mtim.tv_nsec == best_t.tv_nsec && strcmp(d->d_name, best) > 0)) {
-				memcpy(best, d->d_name, len + 1);
-				best_t = st.st_mtim;
-			}
-		}
-	}
-	int fd = best[0] ? openat(dirfd, best, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) : -1;
-	int err = best[0] ? -errno : -ENOENT;
+	struct newest best = {.base = base, .blen = strlen(base)};
+	/* A read error ends the scan: the newest file seen so far is used. */
+	dirents_each(dirfd, consider_gperftools_dump, &best);
+	int fd = best.name[0] ? openat(dirfd, best.name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) : -1;
+	int err = best.name[0] ? -errno : -ENOENT;
 	close(dirfd);
 	return fd >= 0 ? fd : err;
 }

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "utc.h"
+
 const char *dumpname_level(enum oomsentry_level level)
 {
 	switch (level) {
@@ -51,14 +53,10 @@ void dumpname_sanitize_host(const char *host, char *out, size_t size)
 int dumpname_base(char *out, size_t size, const char *host, pid_t pid,
 		  const struct timespec *utc, enum oomsentry_level level)
 {
-	char safe[DUMPNAME_HOST_MAX];
-	struct tm tm;
+	char safe[DUMPNAME_HOST_MAX], stamp[UTC_TEXT_MAX];
 	dumpname_sanitize_host(host, safe, sizeof safe);
-	if (!gmtime_r(&utc->tv_sec, &tm))
-		return -EINVAL;
-	int n = snprintf(out, size, "%s-%ld-%04d%02d%02dT%02d%02d%02d.%03ldZ-%s", safe, (long)pid,
-			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-			 tm.tm_sec, utc->tv_nsec / 1000000, dumpname_level(level));
+	utc_format(stamp, sizeof stamp, (int64_t)utc->tv_sec, utc->tv_nsec / 1000000, UTC_BASIC);
+	int n = snprintf(out, size, "%s-%ld-%s-%s", safe, (long)pid, stamp, dumpname_level(level));
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 

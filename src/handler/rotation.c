@@ -1,15 +1,14 @@
 #include "rotation.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "dirents.h"
 
 void rotation_scan_init(struct rotation_scan *s)
 {
@@ -38,41 +37,29 @@ bool rotation_over(const struct rotation_scan *s, unsigned keep)
 	return s->count > keep;
 }
 
-struct linux_dirent64 {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
+struct scan {
+	struct rotation_scan *s;
+	time_t now;
 };
 
-/* opendir() mallocs a 32 KiB buffer; getdents64 into the stack does not. */
+static void scan_entry(int dirfd, const char *name, void *arg)
+{
+	struct scan *scan = arg;
+	if (rotation_scan_add(scan->s, name))
+		return;
+	struct dumpname_info info;
+	struct stat st;
+	if (name[0] == '.' && dumpname_parse(name, &info) && info.kind == DUMPNAME_TEMP &&
+	    fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    scan->now - st.st_mtime > ROTATION_STALE_TEMP_S)
+		unlinkat(dirfd, name, 0);
+}
+
 static int scan_dir(int dirfd, struct rotation_scan *s, time_t now)
 {
-	char buf[4096] __attribute__((aligned(8)));
-	if (lseek(dirfd, 0, SEEK_SET) < 0)
-		return -errno;
+	struct scan scan = {s, now};
 	rotation_scan_init(s);
-	for (;;) {
-		long n = syscall(SYS_getdents64, dirfd, buf, sizeof buf);
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return 0;
-		for (long off = 0; off < n;) {
-			struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
-			off += d->d_reclen;
-			if (rotation_scan_add(s, d->d_name))
-				continue;
-			struct dumpname_info info;
-			struct stat st;
-			if (d->d_name[0] == '.' && dumpname_parse(d->d_name, &info) &&
-			    info.kind == DUMPNAME_TEMP &&
-			    fstatat(dirfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-			    now - st.st_mtime > ROTATION_STALE_TEMP_S)
-				unlinkat(dirfd, d->d_name, 0);
-		}
-	}
+	return dirents_each(dirfd, scan_entry, &scan);
 }
 
 int rotation_enforce(int dirfd, unsigned keep, unsigned *removed)

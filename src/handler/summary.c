@@ -1,14 +1,13 @@
 #include "summary.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "dumpname.h"
 #include "signame.h"
+#include "utc.h"
 
 bool summary_status_line_wanted(const char *line)
 {
@@ -24,17 +23,12 @@ bool summary_status_line_wanted(const char *line)
 static void write_status(struct textout *o)
 {
 	char buf[4096];
-	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
-	int err = errno;
-	if (fd >= 0)
-		close(fd);
+	ssize_t n = cg_read_text_file(AT_FDCWD, "/proc/self/status", buf, sizeof buf);
 	textout_puts(o, "\n## /proc/self/status\n");
 	if (n < 0) {
-		textout_printf(o, "(unreadable: %s)\n", strerror(err));
+		textout_printf(o, "(unreadable: %s)\n", strerror((int)-n));
 		return;
 	}
-	buf[n] = '\0';
 	for (char *line = buf; *line;) {
 		char *nl = strchr(line, '\n');
 		size_t len = nl ? (size_t)(nl - line) + 1 : strlen(line);
@@ -82,15 +76,11 @@ static void write_cgroup(struct textout *o, const struct summary_facts *f)
 
 int summary_write(struct textout *o, const struct summary_facts *f)
 {
-	struct tm tm;
-	char sig[16];
-	gmtime_r(&f->when.tv_sec, &tm);
-	textout_printf(o,
-		       "# oomsentry dump\ntime: %04d-%02d-%02dT%02d:%02d:%02d.%03ldZ\npid: %ld\n"
-		       "hostname: %s\nlevel: %s\n",
-		       tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-		       tm.tm_sec, f->when.tv_nsec / 1000000, (long)f->pid, f->hostname,
-		       dumpname_level(f->level));
+	char sig[16], stamp[UTC_TEXT_MAX];
+	utc_format(stamp, sizeof stamp, (int64_t)f->when.tv_sec, f->when.tv_nsec / 1000000,
+		   UTC_EXTENDED);
+	textout_printf(o, "# oomsentry dump\ntime: %s\npid: %ld\nhostname: %s\nlevel: %s\n", stamp,
+		       (long)f->pid, f->hostname, dumpname_level(f->level));
 	if (f->signo)
 		textout_printf(o, "signal: %s (%d)\n", signame_format(f->signo, sig, sizeof sig),
 			       f->signo);

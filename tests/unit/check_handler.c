@@ -19,8 +19,10 @@
 #include <unistd.h>
 
 #include "allocator.h"
+#include "dirents.h"
 #include "dump.h"
 #include "dumpname.h"
+#include "envconfig.h"
 #include "log.h"
 #include "oomsentry.h"
 #include "options.h"
@@ -355,6 +357,172 @@ START_TEST(textout_buffers_and_copies)
 	ck_assert_int_eq(a.st_size, (off_t)(head + 1) + b.st_size);
 	ck_assert(summary_status_line_wanted("VmRSS:\t 100 kB"));
 	ck_assert(!summary_status_line_wanted("Name:\tx"));
+}
+END_TEST
+
+/* ---------------------------------------------------------------- dirents */
+
+#define DIRENTS_FILES 600
+
+struct seen {
+	int dots;
+	int count[DIRENTS_FILES];
+	int foreign;
+	bool unlink;
+};
+
+static void note_entry(int dirfd, const char *name, void *arg)
+{
+	struct seen *s = arg;
+	int i;
+	char tail;
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		s->dots++;
+	else if (sscanf(name, "entry-with-a-rather-long-name-%d%c", &i, &tail) == 1 && i >= 0 &&
+		 i < DIRENTS_FILES)
+		s->count[i]++;
+	else
+		s->foreign++;
+	if (s->unlink && name[0] != '.')
+		ck_assert_int_eq(unlinkat(dirfd, name, 0), 0);
+}
+
+static void expect_each_once(const struct seen *s)
+{
+	ck_assert_int_eq(s->dots, 2);
+	ck_assert_int_eq(s->foreign, 0);
+	for (int i = 0; i < DIRENTS_FILES; i++)
+		ck_assert_msg(s->count[i] == 1, "entry %d seen %d times", i, s->count[i]);
+}
+
+/* More entries than one 4 KiB read holds: every one once, from the start on
+ * every call, and removable from the callback. */
+START_TEST(dirents_each_entry_once)
+{
+	make_tmpdir();
+	int dirfd = open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(dirfd, 0);
+	for (int i = 0; i < DIRENTS_FILES; i++) {
+		char name[64];
+		snprintf(name, sizeof name, "entry-with-a-rather-long-name-%d", i);
+		int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		ck_assert_int_ge(fd, 0);
+		close(fd);
+	}
+	struct seen s;
+	memset(&s, 0, sizeof s);
+	ck_assert_int_eq(dirents_each(dirfd, note_entry, &s), 0);
+	expect_each_once(&s);
+
+	memset(&s, 0, sizeof s);
+	s.unlink = true;
+	ck_assert_int_eq(dirents_each(dirfd, note_entry, &s), 0);
+	expect_each_once(&s);
+
+	memset(&s, 0, sizeof s);
+	ck_assert_int_eq(dirents_each(dirfd, note_entry, &s), 0);
+	ck_assert_int_eq(s.dots, 2);
+	for (int i = 0; i < DIRENTS_FILES; i++)
+		ck_assert_int_eq(s.count[i], 0);
+	close(dirfd);
+
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	ck_assert_int_eq(dirents_each(fd, note_entry, &s), -ENOTDIR);
+	close(fd);
+	ck_assert_int_eq(dirents_each(-1, note_entry, &s), -EBADF);
+}
+END_TEST
+
+/* -------------------------------------------------------------- envconfig */
+
+static void clear_oomsentry_env(void)
+{
+	extern char **environ;
+	for (size_t i = 0; environ[i];) {
+		char name[128];
+		size_t n = strcspn(environ[i], "=");
+		if (strncmp(environ[i], "OOMSENTRY_", 10) == 0 && n < sizeof name) {
+			memcpy(name, environ[i], n);
+			name[n] = '\0';
+			unsetenv(name);
+		} else {
+			i++;
+		}
+	}
+}
+
+/* Runs fn with stderr going to a file; returns what was written there. */
+static void capture_stderr(int (*fn)(struct oomsentry_options *, const char *),
+			   struct oomsentry_options *o, const char *consequence, int *ret,
+			   char *out, size_t size)
+{
+	char path[256];
+	snprintf(path, sizeof path, "%s/stderr", tmpdir);
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	int saved = dup(STDERR_FILENO);
+	dup2(fd, STDERR_FILENO);
+	*ret = fn(o, consequence);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	ssize_t n = pread(fd, out, size - 1, 0);
+	out[n > 0 ? n : 0] = '\0';
+	close(fd);
+}
+
+START_TEST(envconfig_defaults_env_and_one_error_line)
+{
+	make_tmpdir();
+	clear_oomsentry_env();
+	struct oomsentry_options o, want;
+	char said[1024];
+	int r;
+
+	/* No environment: the defaults, nothing said. */
+	memset(&o, 0xa5, sizeof o);
+	capture_stderr(envconfig_load, &o, "; x", &r, said, sizeof said);
+	ck_assert_int_eq(r, 0);
+	ck_assert_str_eq(said, "");
+	opt_defaults(&want);
+	ck_assert_str_eq(o.dump_dir, want.dump_dir);
+	ck_assert_int_eq(o.warning_signal, want.warning_signal);
+	ck_assert_uint_eq(o.cooldown_ms, want.cooldown_ms);
+	ck_assert_uint_eq(o.max_dumps, want.max_dumps);
+
+	/* The environment over the defaults. */
+	setenv("OOMSENTRY_DUMP_DIR", "/dumps", 1);
+	setenv("OOMSENTRY_MAX_DUMPS", "3", 1);
+	capture_stderr(envconfig_load, &o, "; x", &r, said, sizeof said);
+	ck_assert_int_eq(r, 0);
+	ck_assert_str_eq(said, "");
+	ck_assert_str_eq(o.dump_dir, "/dumps");
+	ck_assert_uint_eq(o.max_dumps, 3);
+	ck_assert_uint_eq(o.cooldown_ms, want.cooldown_ms);
+
+	/* The overlay keeps what the environment does not set. */
+	o.cooldown_ms = 1234;
+	capture_stderr(envconfig_overlay, &o, "", &r, said, sizeof said);
+	ck_assert_int_eq(r, 0);
+	ck_assert_uint_eq(o.cooldown_ms, 1234);
+	ck_assert_uint_eq(o.max_dumps, 3);
+
+	/* A bad value: one line on stderr, naming variable and value, then
+	 * the caller's consequence. */
+	setenv("OOMSENTRY_COOLDOWN", "abc", 1);
+	capture_stderr(envconfig_load, &o, "; handlers not installed", &r, said, sizeof said);
+	ck_assert_int_eq(r, -EINVAL);
+	ck_assert_msg(strncmp(said, "oomsentry: OOMSENTRY_COOLDOWN=\"abc\": ", 37) == 0, "%s", said);
+	size_t len = strlen(said);
+	const char *tail = "; handlers not installed\n";
+	ck_assert_msg(len > strlen(tail) && strcmp(said + len - strlen(tail), tail) == 0, "%s",
+		      said);
+	ck_assert_ptr_eq(strchr(said, '\n'), said + len - 1);
+
+	capture_stderr(envconfig_overlay, &o, "", &r, said, sizeof said);
+	ck_assert_int_eq(r, -EINVAL);
+	ck_assert_msg(strncmp(said, "oomsentry: OOMSENTRY_COOLDOWN=\"abc\": ", 37) == 0, "%s", said);
+	ck_assert_ptr_eq(strchr(said, '\n'), said + strlen(said) - 1);
 }
 END_TEST
 
@@ -769,6 +937,8 @@ static Suite *handler_suite(void)
 	tcase_add_test(pure, rotation_picks_oldest);
 	tcase_add_test(pure, cooldown_and_watchdog);
 	tcase_add_test(pure, textout_buffers_and_copies);
+	tcase_add_test(pure, dirents_each_entry_once);
+	tcase_add_test(pure, envconfig_defaults_env_and_one_error_line);
 	suite_add_tcase(s, pure);
 
 	TCase *proc = tcase_create("process");

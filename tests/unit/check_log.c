@@ -866,26 +866,6 @@ START_TEST(level_and_format_parse)
 }
 END_TEST
 
-/* Our UTC formatting against gmtime_r, over four centuries of dates. */
-START_TEST(utc_matches_gmtime)
-{
-	static const int64_t fixed[] = {0, 951782400 /* 2000-02-29 */, 1795500000, 4107542399,
-					-86400, 253402300799 /* 9999-12-31 23:59:59 */};
-	char ours[64], theirs[64];
-	for (int i = 0; i < 2000 + 6; i++) {
-		int64_t t = i < 6 ? fixed[i] : (int64_t)(i - 6) * 6311520LL + 12345; /* ~73 days */
-		log_format_utc(ours, sizeof ours, t, 7);
-		time_t tt = (time_t)t;
-		struct tm tm;
-		ck_assert_ptr_nonnull(gmtime_r(&tt, &tm));
-		snprintf(theirs, sizeof theirs, "%04d-%02d-%02dT%02d:%02d:%02d.007Z", tm.tm_year + 1900,
-			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-		ck_assert_msg(strcmp(ours, theirs) == 0, "t=%lld: %s, want %s", (long long)t, ours,
-			      theirs);
-	}
-}
-END_TEST
-
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("log");
@@ -914,7 +894,6 @@ static Suite *make_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("misc");
-	tcase_add_test(tc, utc_matches_gmtime);
 	tcase_add_test(tc, errno_preserved);
 	tcase_add_test(tc, level_and_format_parse);
 	suite_add_tcase(s, tc);
