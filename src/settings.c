@@ -1,385 +1,225 @@
 #include "settings.h"
 
 #include <errno.h>
-#include <fnmatch.h>
 #include <getopt.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
+#include "ini_lines.h"
+#include "settings_table.h"
 #include "signame.h"
 
-/* Each setter parses one value into s, or returns -EINVAL with *why set. */
-typedef int (*setter)(struct settings *s, const char *v, const char **why);
-/* Each shower prints the current value in a form its setter reads back. */
-typedef void (*shower)(const struct settings *s, char *buf, size_t size);
-
-struct setting_def {
-	const char *key;   /* INI key */
-	const char *env;   /* environment variable */
-	const char *flag;  /* long flag without dashes */
-	const char *def;   /* default, as the user would write it */
-	const char *arg;   /* what the value looks like, for --help */
-	const char *help;
-	setter set;
-	shower show;
-	bool boolean;      /* a flag that may stand alone: --dry-run */
-};
-
+#define F(field) .offset = offsetof(struct settings, field)
 #define LIMIT_US(max_s) ((uint64_t)(max_s) * 1000000)
+#define NOT_A_SIGNAL "not a signal (use e.g. SIGUSR1, USR1, 10 or SIGRTMIN+2)"
 
-static int set_threshold(struct threshold *t, const char *v, const char **why)
-{
-	return units_parse_threshold(v, t, why);
-}
-static int set_warning(struct settings *s, const char *v, const char **why)
-{
-	return set_threshold(&s->warning, v, why);
-}
-static int set_critical(struct settings *s, const char *v, const char **why)
-{
-	return set_threshold(&s->critical, v, why);
-}
-static void show_warning(const struct settings *s, char *b, size_t n)
-{
-	units_format_threshold(b, n, &s->warning);
-}
-static void show_critical(const struct settings *s, char *b, size_t n)
-{
-	units_format_threshold(b, n, &s->critical);
-}
+/* One row per setting. A row's kind decides how its value is read and shown,
+ * so every source (INI file, environment, flags), --help and --print-config
+ * walk the same rows and no setting needs code of its own. */
+static const struct setting_def defs[] = {
+	{"warning", "WARNING", "warning", "75", "PCT|SIZE",
+	 "level that sends the warning signal: percent of the limit (75, 87.5, 90%) or a size "
+	 "(900Mi, 1G)",
+	 SETTING_THRESHOLD, F(warning)},
+	{"critical", "CRITICAL", "critical", "90", "PCT|SIZE",
+	 "level that sends the critical signal; above warning", SETTING_THRESHOLD, F(critical)},
+	{"cooldown", "COOLDOWN", "cooldown", "30s", "DURATION",
+	 "repeat a persisting level's signal this often (1m30s, 250ms, or seconds)",
+	 SETTING_DURATION, F(cooldown_us), .min = 0, .max = LIMIT_US(86400),
+	 .why = "must be between 0s and 24h"},
+	{"hysteresis", "HYSTERESIS", "hysteresis", "5", "POINTS",
+	 "percentage points of the limit the metric must fall below a level to re-arm it",
+	 SETTING_PERCENT, F(hysteresis_pct), .min = 0, .max = 50,
+	 .why = "must be between 0 and 50 percentage points"},
+	{"warning_signal", "WARNING_SIGNAL", "warning-signal", "SIGUSR1", "SIGNAL",
+	 "signal sent at the warning level", SETTING_SIGNAL, F(warning_signal), .why = NOT_A_SIGNAL},
+	{"critical_signal", "CRITICAL_SIGNAL", "critical-signal", "SIGUSR2", "SIGNAL",
+	 "signal sent at the critical level", SETTING_SIGNAL, F(critical_signal),
+	 .why = NOT_A_SIGNAL},
+	{"interval", "INTERVAL", "interval", "100ms", "DURATION",
+	 "longest time between two reads of a container's cgroup; the fixed interval when "
+	 "adaptive is off (1ms to 1h)",
+	 SETTING_DURATION, F(interval_us), .min = 1000, .max = LIMIT_US(3600),
+	 .why = "must be between 1ms and 1h"},
+	{"min_interval", "MIN_INTERVAL", "min-interval", "1ms", "DURATION",
+	 "shortest time between two reads of a growing container (100us to 1h)",
+	 SETTING_DURATION, F(min_interval_us), .min = 100, .max = LIMIT_US(3600),
+	 .why = "must be between 100us and 1h"},
+	{"adaptive", "ADAPTIVE", "adaptive", "true", "BOOL",
+	 "read a container sooner the faster it grows toward its next level", SETTING_BOOL,
+	 F(adaptive)},
+	{"rescan_interval", "RESCAN_INTERVAL", "rescan-interval", "1s", "DURATION",
+	 "how often to look for new processes (10ms to 1h)", SETTING_DURATION,
+	 F(rescan_interval_us), .min = 10000, .max = LIMIT_US(3600),
+	 .why = "must be between 10ms and 1h"},
+	{"metric", "METRIC", "metric", "working_set", "NAME",
+	 "working_set (usage minus inactive page cache, as kubelet) or usage", SETTING_METRIC,
+	 F(metric)},
+	{"signal_unhandled", "SIGNAL_UNHANDLED", "signal-unhandled", "false", "BOOL",
+	 "also signal processes that do not catch the signal (it may kill them)", SETTING_BOOL,
+	 F(signal_unhandled)},
+	{"include", "INCLUDE", "include", "", "NAMES",
+	 "only processes whose command name matches one of these patterns (a,b*)",
+	 SETTING_PATTERNS, F(include)},
+	{"exclude", "EXCLUDE", "exclude", "", "NAMES",
+	 "never processes whose command name matches one of these patterns", SETTING_PATTERNS,
+	 F(exclude)},
+	{"dry_run", "DRY_RUN", "dry-run", "false", "BOOL",
+	 "decide and log as usual but send no signal", SETTING_BOOL, F(dry_run)},
+	{"log_format", "LOG_FORMAT", "log-format", "logfmt", "FORMAT", "logfmt or json",
+	 SETTING_LOG_FORMAT, F(log_format), .why = "must be logfmt or json"},
+	{"log_level", "LOG_LEVEL", "log-level", "info", "LEVEL", "debug, info, warn or error",
+	 SETTING_LOG_LEVEL, F(log_level), .why = "must be debug, info, warn or error"},
+	{"proc_root", "PROC_ROOT", "proc-root", "/proc", "DIR",
+	 "where /proc is (for tests against a fixture tree)", SETTING_PATH, F(proc_root)},
+};
+#define NDEFS ((int)(sizeof defs / sizeof *defs))
+const struct setting_def *const settings_table = defs;
+const int settings_table_len = NDEFS;
 
-static int set_duration(uint64_t *dst, const char *v, uint64_t min_us, uint64_t max_us,
-			const char **why, const char *range)
+const struct setting_def *settings_table_find(const char *key)
 {
-	uint64_t us;
-	int r = units_parse_duration_us(v, &us, why);
-	if (r)
-		return r;
-	if (us < min_us || us > max_us) {
-		*why = range;
-		return -ERANGE;
-	}
-	*dst = us;
-	return 0;
-}
-static int set_cooldown(struct settings *s, const char *v, const char **why)
-{
-	return set_duration(&s->cooldown_us, v, 0, LIMIT_US(86400), why,
-			    "must be between 0s and 24h");
-}
-static int set_interval(struct settings *s, const char *v, const char **why)
-{
-	return set_duration(&s->interval_us, v, 1000, LIMIT_US(3600), why,
-			    "must be between 1ms and 1h");
-}
-static int set_bool(bool *dst, const char *v, const char **why)
-{
-	return units_parse_bool(v, dst, why);
-}
-
-static int set_min_interval(struct settings *s, const char *v, const char **why)
-{
-	return set_duration(&s->min_interval_us, v, 100, LIMIT_US(3600), why,
-			    "must be between 100us and 1h");
-}
-static void show_min_interval(const struct settings *s, char *b, size_t n)
-{
-	units_format_duration(b, n, s->min_interval_us);
-}
-static int set_adaptive(struct settings *s, const char *v, const char **why)
-{
-	return set_bool(&s->adaptive, v, why);
-}
-static void show_adaptive(const struct settings *s, char *b, size_t n)
-{
-	snprintf(b, n, "%s", s->adaptive ? "true" : "false");
-}
-
-static int set_rescan(struct settings *s, const char *v, const char **why)
-{
-	return set_duration(&s->rescan_interval_us, v, 10000, LIMIT_US(3600), why,
-			    "must be between 10ms and 1h");
-}
-static void show_cooldown(const struct settings *s, char *b, size_t n)
-{
-	units_format_duration(b, n, s->cooldown_us);
-}
-static void show_interval(const struct settings *s, char *b, size_t n)
-{
-	units_format_duration(b, n, s->interval_us);
-}
-static void show_rescan(const struct settings *s, char *b, size_t n)
-{
-	units_format_duration(b, n, s->rescan_interval_us);
+	for (int i = 0; i < NDEFS; i++)
+		if (strcmp(key, defs[i].key) == 0)
+			return &defs[i];
+	return NULL;
 }
 
-static int set_hysteresis(struct settings *s, const char *v, const char **why)
-{
-	double d;
-	const char *p = v;
-	char buf[64];
-	size_t len = strlen(v);
-	/* "5" and "5%" both mean five percentage points. */
-	if (len && len < sizeof buf && v[len - 1] == '%') {
-		memcpy(buf, v, len - 1);
-		buf[len - 1] = '\0';
-		p = buf;
-	}
-	int r = units_parse_number(p, &d, why);
-	if (r)
-		return r;
-	if (d > 50) {
-		*why = "must be between 0 and 50 percentage points";
-		return -ERANGE;
-	}
-	s->hysteresis_pct = d;
-	return 0;
-}
-static void show_hysteresis(const struct settings *s, char *b, size_t n)
-{
-	units_format_number(b, n, s->hysteresis_pct);
-}
-
-static int set_signal(int *dst, const char *v, const char **why)
-{
-	if (signame_parse(v, dst)) {
-		*why = "not a signal (use e.g. SIGUSR1, USR1, 10 or SIGRTMIN+2)";
-		return -EINVAL;
-	}
-	return 0;
-}
-static int set_warning_signal(struct settings *s, const char *v, const char **why)
-{
-	return set_signal(&s->warning_signal, v, why);
-}
-static int set_critical_signal(struct settings *s, const char *v, const char **why)
-{
-	return set_signal(&s->critical_signal, v, why);
-}
-static void show_warning_signal(const struct settings *s, char *b, size_t n)
-{
-	signame_format(s->warning_signal, b, n);
-}
-static void show_critical_signal(const struct settings *s, char *b, size_t n)
-{
-	signame_format(s->critical_signal, b, n);
-}
-
-static int set_metric(struct settings *s, const char *v, const char **why)
+static int metric_parse(const char *v, enum metric *m, const char **why)
 {
 	if (strcasecmp(v, "working_set") == 0 || strcasecmp(v, "working-set") == 0)
-		s->metric = METRIC_WORKING_SET;
+		*m = METRIC_WORKING_SET;
 	else if (strcasecmp(v, "usage") == 0)
-		s->metric = METRIC_USAGE;
+		*m = METRIC_USAGE;
 	else {
 		*why = v[0] ? "must be working_set or usage" : "empty value";
 		return -EINVAL;
 	}
 	return 0;
 }
-static void show_metric(const struct settings *s, char *b, size_t n)
-{
-	snprintf(b, n, "%s", settings_metric_name(s->metric));
-}
 
-static int set_signal_unhandled(struct settings *s, const char *v, const char **why)
-{
-	return set_bool(&s->signal_unhandled, v, why);
-}
-static int set_dry_run(struct settings *s, const char *v, const char **why)
-{
-	return set_bool(&s->dry_run, v, why);
-}
-static void show_signal_unhandled(const struct settings *s, char *b, size_t n)
-{
-	snprintf(b, n, "%s", s->signal_unhandled ? "true" : "false");
-}
-static void show_dry_run(const struct settings *s, char *b, size_t n)
-{
-	snprintf(b, n, "%s", s->dry_run ? "true" : "false");
-}
-
-/* True if s holds a control character. Such a byte in a path or a pattern is a
- * quoting mistake, and --print-config could not write it back as one INI line. */
-static bool has_control(const char *s, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return true;
-	return false;
-}
-
-/* A comma-separated list of comm patterns (shell patterns, fnmatch(3)), blanks around items
- * ignored. Empty items are rejected: "a,,b" is a typo, not a wish. */
-static int set_list(char *dst, const char *v, const char **why)
-{
-	char buf[SETTINGS_LIST_MAX];
-	size_t n = 0;
-	if (strlen(v) >= sizeof buf) {
-		*why = "list too long";
-		return -ERANGE;
-	}
-	const char *p = v;
-	while (*p) {
-		while (*p == ' ' || *p == '\t')
-			p++;
-		const char *start = p;
-		while (*p && *p != ',')
-			p++;
-		const char *end = p;
-		while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
-			end--;
-		if (end == start) {
-			*why = "empty name in list";
-			return -EINVAL;
-		}
-		if (has_control(start, (size_t)(end - start))) {
-			*why = "control character in a name";
-			return -EINVAL;
-		}
-		if (n)
-			buf[n++] = ',';
-		memcpy(buf + n, start, (size_t)(end - start));
-		n += (size_t)(end - start);
-		if (*p == ',') {
-			p++;
-			if (!*p) {
-				*why = "empty name in list";
-				return -EINVAL;
-			}
-		}
-	}
-	buf[n] = '\0';
-	memcpy(dst, buf, n + 1);
-	return 0;
-}
-static int set_include(struct settings *s, const char *v, const char **why)
-{
-	return set_list(s->include, v, why);
-}
-static int set_exclude(struct settings *s, const char *v, const char **why)
-{
-	return set_list(s->exclude, v, why);
-}
-static void show_include(const struct settings *s, char *b, size_t n)
-{
-	snprintf(b, n, "%s", s->include);
-}
-static void show_exclude(const struct settings *s, char *b, size_t n)
-{
-	snprintf(b, n, "%s", s->exclude);
-}
-
-static int set_log_format(struct settings *s, const char *v, const char **why)
-{
-	if (log_format_parse(v, &s->log_format)) {
-		*why = "must be logfmt or json";
-		return -EINVAL;
-	}
-	return 0;
-}
-static int set_log_level(struct settings *s, const char *v, const char **why)
-{
-	if (log_level_parse(v, &s->log_level)) {
-		*why = "must be debug, info, warn or error";
-		return -EINVAL;
-	}
-	return 0;
-}
-static void show_log_format(const struct settings *s, char *b, size_t n)
-{
-	snprintf(b, n, "%s", log_format_name(s->log_format));
-}
-static void show_log_level(const struct settings *s, char *b, size_t n)
-{
-	snprintf(b, n, "%s", log_level_name(s->log_level));
-}
-
-static int set_proc_root(struct settings *s, const char *v, const char **why)
+/* A control character in a path is a quoting mistake, and --print-config
+ * could not write it back as one INI line. */
+static int path_parse(const char *v, char *path, const char **why)
 {
 	size_t len = strlen(v);
 	if (!len) {
 		*why = "empty value";
 		return -EINVAL;
 	}
-	if (len >= sizeof s->proc_root) {
+	if (len >= SETTINGS_PATH_MAX) {
 		*why = "path too long";
 		return -ERANGE;
 	}
-	if (has_control(v, len)) {
-		*why = "control character in the path";
-		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f) {
+			*why = "control character in the path";
+			return -EINVAL;
+		}
 	}
 	/* Paths are built as "<root>/<pid>/..."; a trailing slash is noise. */
 	while (len > 1 && v[len - 1] == '/')
 		len--;
-	memcpy(s->proc_root, v, len);
-	s->proc_root[len] = '\0';
+	memcpy(path, v, len);
+	path[len] = '\0';
 	return 0;
 }
-static void show_proc_root(const struct settings *s, char *b, size_t n)
+
+/* A duration or a percentage: read, then held to the row's bounds. */
+static int set_bounded(const struct setting_def *d, void *field, const char *v, const char **why)
 {
-	snprintf(b, n, "%s", s->proc_root);
+	bool duration = d->kind == SETTING_DURATION;
+	uint64_t us = 0;
+	double pct = 0;
+	int r = duration ? units_parse_duration_us(v, &us, why) : units_parse_percent(v, &pct, why);
+	if (r)
+		return r;
+	if (duration ? us < d->min || us > d->max : pct < d->min || pct > d->max) {
+		*why = d->why;
+		return -ERANGE;
+	}
+	if (duration)
+		*(uint64_t *)field = us;
+	else
+		*(double *)field = pct;
+	return 0;
 }
 
-static const struct setting_def defs[] = {
-	{"warning", "WARNING", "warning", "75", "PCT|SIZE",
-	 "level that sends the warning signal: percent of the limit (75, 87.5, 90%) or a size "
-	 "(900Mi, 1G)",
-	 set_warning, show_warning, false},
-	{"critical", "CRITICAL", "critical", "90", "PCT|SIZE",
-	 "level that sends the critical signal; above warning", set_critical, show_critical,
-	 false},
-	{"cooldown", "COOLDOWN", "cooldown", "30s", "DURATION",
-	 "repeat a persisting level's signal this often (1m30s, 250ms, or seconds)", set_cooldown,
-	 show_cooldown, false},
-	{"hysteresis", "HYSTERESIS", "hysteresis", "5", "POINTS",
-	 "percentage points of the limit the metric must fall below a level to re-arm it",
-	 set_hysteresis, show_hysteresis, false},
-	{"warning_signal", "WARNING_SIGNAL", "warning-signal", "SIGUSR1", "SIGNAL",
-	 "signal sent at the warning level", set_warning_signal, show_warning_signal, false},
-	{"critical_signal", "CRITICAL_SIGNAL", "critical-signal", "SIGUSR2", "SIGNAL",
-	 "signal sent at the critical level", set_critical_signal, show_critical_signal, false},
-	{"interval", "INTERVAL", "interval", "100ms", "DURATION",
-	 "longest time between two reads of a container's cgroup; the fixed interval when "
-	 "adaptive is off (1ms to 1h)",
-	 set_interval, show_interval, false},
-	{"min_interval", "MIN_INTERVAL", "min-interval", "1ms", "DURATION",
-	 "shortest time between two reads of a growing container (100us to 1h)",
-	 set_min_interval, show_min_interval, false},
-	{"adaptive", "ADAPTIVE", "adaptive", "true", "BOOL",
-	 "read a container sooner the faster it grows toward its next level", set_adaptive,
-	 show_adaptive, true},
-	{"rescan_interval", "RESCAN_INTERVAL", "rescan-interval", "1s", "DURATION",
-	 "how often to look for new processes (10ms to 1h)", set_rescan, show_rescan,
-	 false},
-	{"metric", "METRIC", "metric", "working_set", "NAME",
-	 "working_set (usage minus inactive page cache, as kubelet) or usage", set_metric,
-	 show_metric, false},
-	{"signal_unhandled", "SIGNAL_UNHANDLED", "signal-unhandled", "false", "BOOL",
-	 "also signal processes that do not catch the signal (it may kill them)",
-	 set_signal_unhandled, show_signal_unhandled, true},
-	{"include", "INCLUDE", "include", "", "NAMES",
-	 "only processes whose command name matches one of these patterns (a,b*)", set_include,
-	 show_include, false},
-	{"exclude", "EXCLUDE", "exclude", "", "NAMES",
-	 "never processes whose command name matches one of these patterns", set_exclude,
-	 show_exclude, false},
-	{"dry_run", "DRY_RUN", "dry-run", "false", "BOOL",
-	 "decide and log as usual but send no signal", set_dry_run, show_dry_run, true},
-	{"log_format", "LOG_FORMAT", "log-format", "logfmt", "FORMAT", "logfmt or json",
-	 set_log_format, show_log_format, false},
-	{"log_level", "LOG_LEVEL", "log-level", "info", "LEVEL", "debug, info, warn or error",
-	 set_log_level, show_log_level, false},
-	{"proc_root", "PROC_ROOT", "proc-root", "/proc", "DIR",
-	 "where /proc is (for tests against a fixture tree)", set_proc_root, show_proc_root, false},
-};
-#define NDEFS ((int)(sizeof defs / sizeof *defs))
+int settings_table_set(const struct setting_def *d, struct settings *s, const char *v,
+		       const char **why)
+{
+	void *field = (char *)s + d->offset;
+	int r = -EINVAL;
+	switch (d->kind) {
+	case SETTING_THRESHOLD:
+		return units_parse_threshold(v, field, why);
+	case SETTING_DURATION:
+	case SETTING_PERCENT:
+		return set_bounded(d, field, v, why);
+	case SETTING_BOOL:
+		return units_parse_bool(v, field, why);
+	case SETTING_METRIC:
+		return metric_parse(v, field, why);
+	case SETTING_PATTERNS:
+		return commfilter_parse(v, field, why);
+	case SETTING_PATH:
+		return path_parse(v, field, why);
+	/* Parsers that give no reason: the row has it. */
+	case SETTING_SIGNAL:
+		r = signame_parse(v, field);
+		break;
+	case SETTING_LOG_FORMAT:
+		r = log_format_parse(v, field);
+		break;
+	case SETTING_LOG_LEVEL:
+		r = log_level_parse(v, field);
+		break;
+	}
+	if (r)
+		*why = d->why;
+	return r ? -EINVAL : 0;
+}
+
+void settings_table_show(const struct setting_def *d, const struct settings *s, char *buf,
+			 size_t size)
+{
+	const void *field = (const char *)s + d->offset;
+	const char *text = "";
+	switch (d->kind) {
+	case SETTING_THRESHOLD:
+		units_format_threshold(buf, size, field);
+		return;
+	case SETTING_DURATION:
+		units_format_duration(buf, size, *(const uint64_t *)field);
+		return;
+	case SETTING_PERCENT:
+		units_format_number(buf, size, *(const double *)field);
+		return;
+	case SETTING_SIGNAL:
+		signame_format(*(const int *)field, buf, size);
+		return;
+	case SETTING_BOOL:
+		text = *(const bool *)field ? "true" : "false";
+		break;
+	case SETTING_METRIC:
+		text = settings_metric_name(*(const enum metric *)field);
+		break;
+	case SETTING_LOG_FORMAT:
+		text = log_format_name(*(const enum log_format *)field);
+		break;
+	case SETTING_LOG_LEVEL:
+		text = log_level_name(*(const enum log_level *)field);
+		break;
+	case SETTING_PATTERNS:
+	case SETTING_PATH:
+		text = field;
+		break;
+	}
+	snprintf(buf, size, "%s", text);
+}
 
 const char *settings_metric_name(enum metric m)
 {
@@ -393,7 +233,7 @@ void settings_defaults(struct settings *s)
 		const char *why;
 		/* Defaults are ours and valid; an empty list default needs no parse. */
 		if (defs[i].def[0])
-			defs[i].set(s, defs[i].def, &why);
+			settings_table_set(&defs[i], s, defs[i].def, &why);
 	}
 }
 
@@ -415,7 +255,7 @@ int settings_parse_args(int argc, char **argv, struct cli *cli, char *err, size_
 	int n = 0;
 	for (int i = 0; i < NDEFS; i++)
 		opts[n++] = (struct option){defs[i].flag,
-					    defs[i].boolean ? optional_argument : required_argument,
+					    defs[i].kind == SETTING_BOOL ? optional_argument : required_argument,
 					    NULL, OPT_SETTING + i};
 	opts[n++] = (struct option){"help", no_argument, NULL, OPT_HELP};
 	opts[n++] = (struct option){"version", no_argument, NULL, OPT_VERSION};
@@ -505,98 +345,65 @@ const char *settings_config_path(const struct cli *cli, char *const *envp)
 	return p && *p ? p : NULL;
 }
 
-/* libinih reads lines of at most INI_MAX_LINE - 1 characters (199 in
- * Debian's build), goes on after an error, and treats an indented line as the
- * continuation of the previous value. Reading through our own line reader
- * lets us count lines, refuse overlong ones instead of letting them be split,
- * and strip indentation so every line stands alone. */
 struct ini_ctx {
 	struct settings *s;
-	FILE *f;
-	int line;         /* the line the parser is at */
-	int fail_line;    /* where our handler or reader found the first error */
+	const struct ini_lines *lines;
+	int fail_line;    /* where an entry was first refused */
 	char *why;
 	size_t whysz;
 };
 
-static char *read_ini_line(char *str, int num, void *stream)
-{
-	struct ini_ctx *ctx = stream;
-	if (!fgets(str, num, ctx->f))
-		return NULL;
-	ctx->line++;
-	size_t len = strlen(str);
-	if (len == (size_t)num - 1 && str[len - 1] != '\n' && !feof(ctx->f)) {
-		int c;
-		while ((c = fgetc(ctx->f)) != EOF && c != '\n')
-			;
-		if (!ctx->fail_line) {
-			ctx->fail_line = ctx->line;
-			snprintf(ctx->why, ctx->whysz, "line longer than %d characters", num - 2);
-		}
-		str[0] = '\0'; /* an empty line: no parse error of its own */
-		return str;
-	}
-	size_t lead = strspn(str, " \t");
-	if (lead)
-		memmove(str, str + lead, len - lead + 1);
-	return str;
-}
-
 static int on_ini_entry(void *user, const char *section, const char *name, const char *value)
 {
 	struct ini_ctx *ctx = user;
-	if (ctx->fail_line)
+	if (ctx->fail_line || ctx->lines->long_line)
 		return 1; /* the first error is the one reported */
+	const struct setting_def *d = NULL;
 	const char *why = NULL;
 	char msg[SETTINGS_ERR_MAX];
-	if (section[0] && strcmp(section, "oomsentry") != 0) {
+	if (section[0] && strcmp(section, "oomsentry") != 0)
 		snprintf(msg, sizeof msg, "unknown section [%s] (use [oomsentry] or none)", section);
-	} else {
-		int i;
-		for (i = 0; i < NDEFS; i++)
-			if (strcmp(name, defs[i].key) == 0)
-				break;
-		if (i == NDEFS)
-			snprintf(msg, sizeof msg, "unknown key \"%s\"", name);
-		else if (defs[i].set(ctx->s, value, &why))
-			snprintf(msg, sizeof msg, "invalid setting %s=\"%s\": %s", name, value, why);
-		else
-			return 1;
-	}
-	ctx->fail_line = ctx->line;
+	else if (!(d = settings_table_find(name)))
+		snprintf(msg, sizeof msg, "unknown key \"%s\"", name);
+	else if (settings_table_set(d, ctx->s, value, &why))
+		snprintf(msg, sizeof msg, "invalid setting %s=\"%s\": %s", name, value, why);
+	else
+		return 1;
+	ctx->fail_line = ctx->lines->line;
 	snprintf(ctx->why, ctx->whysz, "%s", msg);
 	return 0;
 }
 
 static int load_file(struct settings *s, const char *path, char *err, size_t errsz)
 {
-	char why[SETTINGS_ERR_MAX] = "";
-	FILE *f = fopen(path, "re");
-	struct stat st;
-	int e = f ? (fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode) ? EISDIR : 0) : errno;
+	struct ini_lines lines;
+	int e = ini_lines_open(&lines, path);
 	if (e) {
-		if (f)
-			fclose(f);
 		errf(err, errsz, "invalid setting CONFIG=\"%s\": cannot read: %s", path,
 		     e == EISDIR ? "not a regular file" : strerror(e));
 		return -EINVAL;
 	}
-	struct ini_ctx ctx = {s, f, 0, 0, why, sizeof why};
-	int line = ini_parse_stream(read_ini_line, &ctx, on_ini_entry, &ctx);
-	fclose(f);
+	char why[SETTINGS_ERR_MAX] = "";
+	struct ini_ctx ctx = {s, &lines, 0, why, sizeof why};
+	int line = ini_parse_stream(ini_lines_read, &lines, on_ini_entry, &ctx);
+	ini_lines_close(&lines);
 	if (line == -2) {
 		errf(err, errsz, "%s: out of memory while reading", path);
 		return -ENOMEM;
 	}
-	if (line > 0 && (!ctx.fail_line || line < ctx.fail_line)) {
+	int fail = ctx.fail_line;
+	if (lines.long_line && (!fail || lines.long_line < fail)) {
+		fail = lines.long_line;
+		snprintf(why, sizeof why, "line longer than %d characters", lines.longest);
+	}
+	if (line > 0 && (!fail || line < fail)) {
 		/* The parser's own complaint, before any of ours. */
 		errf(err, errsz, "%s:%d: syntax error (expected key = value or [oomsentry])", path,
 		     line);
 		return -EINVAL;
 	}
-	if (ctx.fail_line) {
-		errf(err, errsz, "%s:%d: %s", path, ctx.fail_line, why);
+	if (fail) {
+		errf(err, errsz, "%s:%d: %s", path, fail, why);
 		return -EINVAL;
 	}
 	return 0;
@@ -633,12 +440,12 @@ static int check_together(const struct settings *s, char *err, size_t errsz)
 		     mn, mx);
 		return -EINVAL;
 	}
-	if (s->warning_signal == s->critical_signal) {
-		char a[16];
+	char a[16];
+	if (signame_clash(s->warning_signal, s->critical_signal, a, sizeof a)) {
 		errf(err, errsz,
 		     "invalid settings WARNING_SIGNAL and CRITICAL_SIGNAL: both are %s; the app "
 		     "could not tell the levels apart",
-		     signame_format(s->warning_signal, a, sizeof a));
+		     a);
 		return -EINVAL;
 	}
 	return 0;
@@ -661,7 +468,7 @@ int settings_resolve(struct settings *out, const struct cli *cli, char *const *e
 		if (!v)
 			continue;
 		const char *why = NULL;
-		if (defs[i].set(&s, v, &why)) {
+		if (settings_table_set(&defs[i], &s, v, &why)) {
 			errf(err, errsz, "invalid setting %s=\"%s\" (environment): %s", defs[i].env, v,
 			     why);
 			return -EINVAL;
@@ -670,7 +477,7 @@ int settings_resolve(struct settings *out, const struct cli *cli, char *const *e
 	for (int i = 0; i < cli->nflags; i++) {
 		const struct setting_def *d = &defs[cli->flags[i].setting];
 		const char *why = NULL;
-		if (d->set(&s, cli->flags[i].value, &why)) {
+		if (settings_table_set(d, &s, cli->flags[i].value, &why)) {
 			errf(err, errsz, "invalid setting --%s=\"%s\": %s", d->flag,
 			     cli->flags[i].value, why);
 			return -EINVAL;
@@ -688,7 +495,7 @@ void settings_print(const struct settings *s, FILE *out)
 	fprintf(out, "[oomsentry]\n");
 	for (int i = 0; i < NDEFS; i++) {
 		char v[SETTINGS_LIST_MAX + 16];
-		defs[i].show(s, v, sizeof v);
+		settings_table_show(&defs[i], s, v, sizeof v);
 		fprintf(out, "%s = %s\n", defs[i].key, v);
 	}
 }
@@ -704,9 +511,9 @@ void settings_usage(FILE *out, const char *prog)
 		prog);
 	for (int i = 0; i < NDEFS; i++) {
 		char flag[64];
-		snprintf(flag, sizeof flag, "--%s%s%s", defs[i].flag, defs[i].boolean ? "[=" : "=",
+		snprintf(flag, sizeof flag, "--%s%s%s", defs[i].flag, defs[i].kind == SETTING_BOOL ? "[=" : "=",
 			 defs[i].arg);
-		if (defs[i].boolean)
+		if (defs[i].kind == SETTING_BOOL)
 			strncat(flag, "]", sizeof flag - strlen(flag) - 1);
 		fprintf(out, "  %-32s %s\n  %-32s env %s, default \"%s\"\n", flag, defs[i].help, "",
 			defs[i].env, defs[i].def);
@@ -722,25 +529,7 @@ void settings_usage(FILE *out, const char *prog)
 		"--version", "print the version and exit");
 }
 
-static bool list_matches(const char *list, const char *comm)
-{
-	char item[SETTINGS_LIST_MAX];
-	const char *p = list;
-	while (*p) {
-		const char *comma = strchr(p, ',');
-		size_t n = comma ? (size_t)(comma - p) : strlen(p);
-		memcpy(item, p, n);
-		item[n] = '\0';
-		if (fnmatch(item, comm, 0) == 0)
-			return true;
-		p += n + (comma ? 1 : 0);
-	}
-	return false;
-}
-
 bool settings_comm_selected(const struct settings *s, const char *comm)
 {
-	if (s->include[0] && !list_matches(s->include, comm))
-		return false;
-	return !(s->exclude[0] && list_matches(s->exclude, comm));
+	return commfilter_selected(s->include, s->exclude, comm);
 }

@@ -13,12 +13,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "commfilter.h"
 #include "log.h"
 #include "units.h"
 
 #define SETTINGS_PATH_MAX 512
-/* 180 characters: "include = <list>" must fit a 199-character INI line. */
-#define SETTINGS_LIST_MAX 181
+/* A list of comm patterns with its NUL; commfilter.h says why 181. */
+#define SETTINGS_LIST_MAX COMMFILTER_MAX
 #define SETTINGS_ERR_MAX 512
 
 enum metric { METRIC_WORKING_SET, METRIC_USAGE };

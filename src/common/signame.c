@@ -104,6 +104,13 @@ const char *signame_format(int signo, char *buf, size_t size)
 	return buf;
 }
 
+const char *signame_clash(int warning, int critical, char *buf, size_t size)
+{
+	if (!warning || warning != critical)
+		return NULL;
+	return signame_format(warning, buf, size);
+}
+
 bool signame_default_harms(int signo)
 {
 	switch (signo) {

@@ -13,6 +13,11 @@ int signame_parse(const char *s, int *signo);
 /* "SIGUSR1", "SIGRTMIN+3"; buf must hold 16 bytes. */
 const char *signame_format(int signo, char *buf, size_t size);
 
+/* The warning and critical signals clash when they are the same signal: the
+ * app could not tell the levels apart. 0 (no signal) clashes with nothing.
+ * Returns the clashing signal's name in buf (16 bytes), or NULL. */
+const char *signame_clash(int warning, int critical, char *buf, size_t size);
+
 /* The kernel's default action for a signal nobody catches would terminate,
  * dump core or stop the process (everything but SIGCHLD, SIGURG, SIGWINCH and
  * SIGCONT). */

@@ -94,6 +94,18 @@ int units_parse_number(const char *s, double *out, const char **why)
 	return 0;
 }
 
+int units_parse_percent(const char *s, double *pct, const char **why)
+{
+	char num[DECIMAL_MAX + 1];
+	size_t len = s ? strlen(s) : 0;
+	if (len && len < sizeof num && s[len - 1] == '%') {
+		memcpy(num, s, len - 1);
+		num[len - 1] = '\0';
+		s = num;
+	}
+	return units_parse_number(s, pct, why);
+}
+
 struct suffix {
 	const char *name;
 	double mult;

@@ -33,6 +33,10 @@ int units_parse_duration_us(const char *s, uint64_t *us, const char **why);
 /* A plain non-negative decimal number, e.g. "5" or "2.5". */
 int units_parse_number(const char *s, double *out, const char **why);
 
+/* A number of percent: "5" and "5%" alike. Its range is the caller's: a
+ * hysteresis and a watchdog threshold have different ones. */
+int units_parse_percent(const char *s, double *pct, const char **why);
+
 /* true/false, yes/no, on/off, 1/0 (any case). */
 int units_parse_bool(const char *s, bool *out, const char **why);
 

@@ -43,15 +43,8 @@ int opt_parse_size(const char *s, uint64_t *bytes, const char **why)
 
 int opt_parse_percent(const char *s, double *pct, const char **why)
 {
-	char num[64];
-	size_t len = s ? strlen(s) : 0;
-	if (len && len < sizeof num && s[len - 1] == '%') {
-		memcpy(num, s, len - 1);
-		num[len - 1] = '\0';
-		s = num;
-	}
 	double v;
-	if (units_parse_number(s, &v, why))
+	if (units_parse_percent(s, &v, why))
 		return -EINVAL;
 	if (v > 100) {
 		*why = "a percentage must be at most 100";
@@ -234,12 +227,12 @@ int opt_validate(const struct oomsentry_options *o, char *err, size_t errsize)
 			 o->warning_signal, o->critical_signal);
 		return -EINVAL;
 	}
-	if (o->warning_signal && o->warning_signal == o->critical_signal) {
-		char a[16];
+	char a[16];
+	if (signame_clash(o->warning_signal, o->critical_signal, a, sizeof a)) {
 		snprintf(err, errsize,
 			 "OOMSENTRY_WARNING_SIGNAL and OOMSENTRY_CRITICAL_SIGNAL are both %s: "
 			 "they must differ",
-			 signame_format(o->warning_signal, a, sizeof a));
+			 a);
 		return -EINVAL;
 	}
 	if ((o->on_warning | o->on_critical) & ~(OOMSENTRY_ACTION_TRIM | OOMSENTRY_ACTION_DUMP)) {

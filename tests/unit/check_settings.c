@@ -1,6 +1,7 @@
 /* Unit tests for src/settings.h: every setting from every source (INI file,
  * environment, flags), bad values with their error messages, precedence,
- * the checks between settings, --print-config read back, comm selection. */
+ * the checks between settings, --print-config read back, comm selection;
+ * and the table behind them (src/settings_table.h). */
 #include "check_run.h"
 #include <check.h>
 #include <ctype.h>
@@ -14,10 +15,11 @@
 #include <unistd.h>
 
 #include "settings.h"
+#include "settings_table.h"
 
 #define N(a) (sizeof(a) / sizeof *(a))
 
-/* The names each setting goes by (src/settings.c, defs[]). */
+/* The names each setting goes by, in the table's order. */
 static const struct name {
 	const char *key, *env, *flag;
 } names[] = {
@@ -1318,6 +1320,113 @@ START_TEST(usage_names_everything)
 }
 END_TEST
 
+/* ------------------------------------------------------------------------ */
+/* The table */
+
+START_TEST(table_rows)
+{
+	ck_assert_int_eq(settings_table_len, (int)N(names));
+	for (int i = 0; i < settings_table_len; i++) {
+		const struct setting_def *d = &settings_table[i];
+		ck_assert_str_eq(d->key, names[i].key);
+		ck_assert_str_eq(d->env, names[i].env);
+		ck_assert_str_eq(d->flag, names[i].flag);
+		ck_assert_msg(settings_table_find(names[i].key) == d, "%s: not found", d->key);
+		/* Bounds are a duration's or a percentage's; they, and the parsers
+		 * that give no reason, take the row's. */
+		bool bounded = d->kind == SETTING_DURATION || d->kind == SETTING_PERCENT;
+		bool needs_why = bounded || d->kind == SETTING_SIGNAL ||
+				 d->kind == SETTING_LOG_FORMAT || d->kind == SETTING_LOG_LEVEL;
+		ck_assert_msg(needs_why == (d->why != NULL), "%s: reason", d->key);
+		ck_assert_msg(bounded ? d->min <= d->max : !d->min && !d->max, "%s: bounds", d->key);
+		ck_assert_msg((d->kind == SETTING_BOOL) == (strcmp(d->arg, "BOOL") == 0), "%s: arg",
+			      d->key);
+		ck_assert_msg(d->offset < sizeof(struct settings), "%s: offset", d->key);
+		ck_assert_msg(d->help[0], "%s: no help", d->key);
+	}
+}
+END_TEST
+
+START_TEST(table_find_exact_key_only)
+{
+	static const char *const not_keys[] = {"", "WARNING", "Warning", "warning-signal",
+					       "warning_", "warnin", "oomsentry", "config"};
+	for (size_t i = 0; i < N(not_keys); i++)
+		ck_assert_msg(settings_table_find(not_keys[i]) == NULL, "\"%s\" found",
+			      not_keys[i]);
+}
+END_TEST
+
+/* Every row's default reads, shows as settings_defaults shows it, and what it
+ * shows reads back the same. */
+START_TEST(table_defaults_show_back)
+{
+	struct settings def;
+	settings_defaults(&def);
+	for (int i = 0; i < settings_table_len; i++) {
+		const struct setting_def *d = &settings_table[i];
+		struct settings s;
+		memset(&s, 0, sizeof s);
+		const char *why = NULL;
+		if (d->def[0])
+			ck_assert_msg(settings_table_set(d, &s, d->def, &why) == 0, "%s: default: %s",
+				      d->key, why);
+		char a[256], b[256], c[256];
+		settings_table_show(d, &s, a, sizeof a);
+		settings_table_show(d, &def, b, sizeof b);
+		ck_assert_msg(strcmp(a, b) == 0, "%s: \"%s\" vs \"%s\"", d->key, a, b);
+		ck_assert_msg(settings_table_set(d, &s, a, &why) == 0 || (!a[0] && !d->def[0]),
+			      "%s: \"%s\" does not read back: %s", d->key, a, why);
+		settings_table_show(d, &s, c, sizeof c);
+		ck_assert_str_eq(a, c);
+	}
+}
+END_TEST
+
+/* The bounds of each duration and percentage: both ends read, one step
+ * beyond is refused with the row's reason and leaves the field alone. */
+START_TEST(table_bounds)
+{
+	for (int i = 0; i < settings_table_len; i++) {
+		const struct setting_def *d = &settings_table[i];
+		if (d->kind != SETTING_DURATION && d->kind != SETTING_PERCENT)
+			continue;
+		bool pct = d->kind == SETTING_PERCENT;
+		const uint64_t ends[] = {d->min, d->max};
+		for (size_t k = 0; k < N(ends); k++) {
+			char v[64];
+			if (pct)
+				units_format_number(v, sizeof v, (double)ends[k]);
+			else
+				units_format_duration(v, sizeof v, ends[k]);
+			struct settings s;
+			settings_defaults(&s);
+			const char *why = NULL;
+			ck_assert_msg(settings_table_set(d, &s, v, &why) == 0, "%s=%s: %s", d->key, v,
+				      why);
+		}
+		char above[64], below[64];
+		if (pct) {
+			snprintf(above, sizeof above, "%llu.000001", (unsigned long long)d->max);
+		} else {
+			units_format_duration(above, sizeof above, d->max + 1);
+			units_format_duration(below, sizeof below, d->min - 1);
+		}
+		for (int k = 0; k < (d->min && !pct ? 2 : 1); k++) {
+			const char *v = k ? below : above;
+			struct settings s, before;
+			settings_defaults(&s);
+			before = s;
+			const char *why = NULL;
+			ck_assert_msg(settings_table_set(d, &s, v, &why) == -ERANGE, "%s=%s: accepted",
+				      d->key, v);
+			ck_assert_str_eq(why, d->why);
+			ck_assert_msg(memcmp(&s, &before, sizeof s) == 0, "%s=%s: changed", d->key, v);
+		}
+	}
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("settings");
@@ -1374,6 +1483,13 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, error_leaves_out_untouched);
 	tcase_add_test(tc, small_error_buffer);
 	tcase_add_test(tc, usage_names_everything);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("table");
+	tcase_add_test(tc, table_rows);
+	tcase_add_test(tc, table_find_exact_key_only);
+	tcase_add_test(tc, table_defaults_show_back);
+	tcase_add_test(tc, table_bounds);
 	suite_add_tcase(s, tc);
 	return s;
 }

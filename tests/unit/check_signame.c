@@ -231,6 +231,37 @@ START_TEST(meant_to_stop)
 }
 END_TEST
 
+/* The warning and critical signals may not be the same; "none" (0) twice is
+ * no clash. */
+START_TEST(clash)
+{
+	const struct {
+		int warning, critical;
+		const char *name; /* NULL: no clash */
+	} cases[] = {
+		{SIGUSR1, SIGUSR2, NULL},
+		{SIGUSR2, SIGUSR2, "SIGUSR2"},
+		{SIGTERM, SIGTERM, "SIGTERM"},
+		{SIGRTMIN + 3, SIGRTMIN + 3, "SIGRTMIN+3"},
+		{SIGRTMIN + 3, SIGRTMIN + 4, NULL},
+		{0, 0, NULL},
+		{SIGUSR1, 0, NULL},
+		{0, SIGUSR1, NULL},
+	};
+	for (size_t i = 0; i < N(cases); i++) {
+		int w = cases[i].warning, c = cases[i].critical;
+		char buf[16] = "untouched";
+		const char *got = signame_clash(w, c, buf, sizeof buf);
+		if (!cases[i].name) {
+			ck_assert_msg(!got, "%d/%d: clash \"%s\"", w, c, got);
+			continue;
+		}
+		ck_assert_msg(got == buf, "%d/%d: no clash", w, c);
+		ck_assert_str_eq(got, cases[i].name);
+	}
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("signame");
@@ -248,6 +279,7 @@ static Suite *make_suite(void)
 	tc = tcase_create("actions");
 	tcase_add_test(tc, default_harms);
 	tcase_add_test(tc, meant_to_stop);
+	tcase_add_test(tc, clash);
 	suite_add_tcase(s, tc);
 	return s;
 }

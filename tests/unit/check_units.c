@@ -1,5 +1,5 @@
 /* Unit tests for src/common/units.h: the parsers for thresholds, sizes, durations,
- * numbers and booleans, and the formatters that must read back. */
+ * numbers, percentages and booleans, and the formatters that must read back. */
 #include "check_run.h"
 #include <check.h>
 #include <errno.h>
@@ -385,6 +385,79 @@ START_TEST(number_bad)
 }
 END_TEST
 
+/* ------------------------------------------------------------------------ */
+/* Percentages: a number with an optional '%', any range */
+
+START_TEST(percent_good)
+{
+	static const struct {
+		const char *in;
+		double pct;
+	} cases[] = {
+		{"5", 5},        {"5%", 5},     {"0", 0},       {"0%", 0},
+		{"87.5%", 87.5}, {"100", 100},  {"150%", 150},  {".5%", 0.5},
+		/* 63 characters with the '%': the longest whose '%' is taken off. */
+		{"00000000000000000000000000000000000000000000000000000000000005%", 5},
+	};
+	for (size_t i = 0; i < N(cases); i++) {
+		double pct = -1;
+		const char *why = NULL;
+		int r = units_parse_percent(cases[i].in, &pct, &why);
+		ck_assert_msg(r == 0, "%s: returned %d (%s)", cases[i].in, r, why ? why : "");
+		ck_assert_msg(pct == cases[i].pct, "%s: read as %g", cases[i].in, pct);
+	}
+}
+END_TEST
+
+START_TEST(percent_bad)
+{
+	static const struct {
+		const char *in, *why;
+	} cases[] = {
+		{"", "empty value"},
+		{"%", "empty value"},
+		{"-5%", "must not be negative"},
+		{"abc", "not a number"},
+		{"5%%", "trailing characters after the number"},
+		{"%5", "not a number"},
+		{"5 %", "trailing characters after the number"},
+		{"1e2%", "trailing characters after the number"},
+		/* 64 characters: too long for the '%' to come off, read as it is. */
+		{"000000000000000000000000000000000000000000000000000000000000005%",
+		 "trailing characters after the number"},
+		{long_number, "number too long"},
+	};
+	for (size_t i = 0; i < N(cases); i++) {
+		double pct = 42;
+		const char *why = NULL;
+		ck_assert_msg(units_parse_percent(cases[i].in, &pct, &why) < 0, "%s: accepted",
+			      cases[i].in);
+		ck_assert_msg(why && strcmp(why, cases[i].why) == 0, "%s: reason \"%s\"",
+			      cases[i].in, why ? why : "");
+		ck_assert_msg(pct == 42, "%s: result written on error", cases[i].in);
+	}
+	const char *why = NULL;
+	double pct = 42;
+	ck_assert_int_eq(units_parse_percent(NULL, &pct, &why), -EINVAL);
+	ck_assert_str_eq(why, "empty value");
+}
+END_TEST
+
+START_TEST(percent_reads_formatted_number)
+{
+	static const double values[] = {0, 0.1, 2.5, 33.333333333333336, 50, 99.99999999999999};
+	for (size_t i = 0; i < N(values); i++) {
+		char buf[80];
+		units_format_number(buf, sizeof buf, values[i]);
+		strcat(buf, "%");
+		double pct = -1;
+		const char *why = NULL;
+		ck_assert_msg(units_parse_percent(buf, &pct, &why) == 0 && pct == values[i],
+			      "%.17g -> \"%s\" does not read back", values[i], buf);
+	}
+}
+END_TEST
+
 /* Numbers read as strtod reads them, rounded once. Pseudo-random decimals
  * with up to 19 digits around the point, fixed seed. */
 START_TEST(number_as_strtod)
@@ -669,6 +742,9 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, number_good);
 	tcase_add_test(tc, number_bad);
 	tcase_add_test(tc, number_as_strtod);
+	tcase_add_test(tc, percent_good);
+	tcase_add_test(tc, percent_bad);
+	tcase_add_test(tc, percent_reads_formatted_number);
 	tcase_add_test(tc, bool_parse);
 	suite_add_tcase(s, tc);
 
