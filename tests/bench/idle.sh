@@ -28,7 +28,13 @@ mem=/sys/fs/cgroup/memory
 work=$(mktemp -d /tmp/oomsentry-bench.XXXXXX)
 cgs=()
 cleanup() {
-	[ -n "${pod:-}" ] && kill -KILL "$pod" 2>/dev/null && wait "$pod" 2>/dev/null
+	# Best effort, and never the script's exit status: the killed pod's
+	# wait says 137, and a dying process cannot be moved.
+	set +e
+	if [ -n "${pod:-}" ]; then
+		kill -KILL "$pod" 2>/dev/null
+		wait "$pod" 2>/dev/null
+	fi
 	for cg in "${cgs[@]}"; do
 		# The pod's processes may still be dying: try again, up to 10 s.
 		for ((i = 0; i < 200; i++)); do

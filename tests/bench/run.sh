@@ -35,7 +35,9 @@ mkdir -p "$out"
 oomsentry=$build/src/oomsentry
 
 echo "== machine: $(nproc) cores, $(uname -r), $(awk '/MemTotal/ {print $2 / 1048576 " GiB"}' /proc/meminfo)"
-echo "== binary: $(strip -o /dev/stdout "$oomsentry" | wc -c) bytes stripped"
+# strip cannot write to a stdout that is a file (it seeks): a file of its own.
+strip -o "$out/oomsentry.stripped" "$oomsentry"
+echo "== binary: $(wc -c <"$out/oomsentry.stripped") bytes stripped"
 echo "== leak race ($runs runs per pattern and mode)"
 patterns=64MiB/s,512MiB/s,1GiB/s,max,doubling
 [ -n "$quick" ] && patterns=1GiB/s,doubling
