@@ -141,6 +141,17 @@ static void world_open(struct world *wd, const char *proc_root, const char *extr
 	ck_assert_ptr_nonnull(wd->ps);
 }
 
+/* Logs captured, a writable copy of the v1 tree, and its first walk at 0 s.
+ * Returns the copy's proc root (remove_tree it at the end). */
+static const char *world_copy(struct world *wd, const char *extra_env)
+{
+	capture_logs();
+	const char *root = copy_fixture("v1");
+	world_open(wd, root, extra_env);
+	ck_assert_int_eq(procs_rescan(wd->ps, 0), 0);
+	return root;
+}
+
 static void world_close(struct world *wd)
 {
 	procs_free(wd->ps);
@@ -217,11 +228,8 @@ END_TEST
 
 START_TEST(registry_one_container_per_cgroup_members_by_pid)
 {
-	capture_logs();
 	struct world wd;
-	const char *root = copy_fixture("v1");
-	world_open(&wd, root, NULL);
-	ck_assert_int_eq(procs_rescan(wd.ps, 0), 0);
+	const char *root = world_copy(&wd, NULL);
 
 	/* 100, 101 and 102 share /pod/app; 200, 500 and 600 have their own. */
 	const struct container *app = proc_of(wd.ps, 100)->ct;
@@ -274,11 +282,8 @@ END_TEST
  * same walk would keep the container (see containers_hold). */
 START_TEST(rescan_forgets_vanished)
 {
-	capture_logs();
 	struct world wd;
-	const char *root = copy_fixture("v1");
-	world_open(&wd, root, NULL);
-	ck_assert_int_eq(procs_rescan(wd.ps, 0), 0);
+	const char *root = world_copy(&wd, NULL);
 	ck_assert_ptr_nonnull(proc_of(wd.ps, 600));
 	sh("rm -r '%s/600'", root);
 	ck_assert_int_eq(procs_rescan(wd.ps, 1 * SEC), 0);
@@ -294,11 +299,8 @@ END_TEST
  * under its new name; once settled, a watched process is not re-read. */
 START_TEST(settling_then_settled)
 {
-	capture_logs();
 	struct world wd;
-	const char *root = copy_fixture("v1");
-	world_open(&wd, root, NULL);
-	ck_assert_int_eq(procs_rescan(wd.ps, 0), 0);
+	const char *root = world_copy(&wd, NULL);
 	ck_assert_str_eq(proc_of(wd.ps, 500)->comm, "cachey");
 
 	sh("sed -i 's/(cachey)/(renamed)/' '%s/500/stat'", root);
@@ -322,11 +324,8 @@ END_TEST
  * gaps: when it execs something selected, it becomes watched. */
 START_TEST(filtered_process_rechecked)
 {
-	capture_logs();
 	struct world wd;
-	const char *root = copy_fixture("v1");
-	world_open(&wd, root, "INCLUDE=app*,cachey");
-	ck_assert_int_eq(procs_rescan(wd.ps, 0), 0);
+	const char *root = world_copy(&wd, "INCLUDE=app*,cachey");
 	ck_assert_int_eq(proc_of(wd.ps, 600)->role, ROLE_FILTERED);
 	ck_assert_int_eq(proc_of(wd.ps, 500)->role, ROLE_WATCHED);
 
