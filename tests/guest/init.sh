@@ -33,6 +33,8 @@ FAILED=0
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
+# What udev would add, and bash's process substitution (<(...)) opens.
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
 mount -t tmpfs tmpfs /tmp
 mount -t cgroup2 cgroup2 $CG
 hostname oomsentry-guest

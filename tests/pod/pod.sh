@@ -118,11 +118,17 @@ running() {
 pod_dir() { echo "$POD_STATE_ROOT/$1"; }
 
 # nap SECONDS: sleep(1) without a fork: a read that times out on a pipe
-# nobody writes to (opened on first use).
+# nobody writes to (opened on first use). Where that pipe cannot be had (no
+# /dev/fd for <(...)), sleep(1): a nap must never return at once, or every
+# wait built on it ends early.
 NAP_FD=
 nap() {
-	[ -n "$NAP_FD" ] || exec {NAP_FD}<> <(:)
-	read -r -t "$1" -u "$NAP_FD" _ || :
+	[ -n "$NAP_FD" ] || { exec {NAP_FD}<> <(:); } 2>/dev/null || NAP_FD=-
+	if [ "$NAP_FD" = - ]; then
+		sleep "$1"
+	else
+		read -r -t "$1" -u "$NAP_FD" _ || :
+	fi
 }
 
 # Shell code for the start-up of PID 1 and of each container: `step CMD...`
