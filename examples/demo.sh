@@ -129,7 +129,7 @@ trap 'exit 130' INT TERM
 step "3. Starting pod \"$pod\" (shareProcessNamespace: true)"
 "$pod_sh" up "$pod" --owner $$ >/dev/null || die "pod.sh up failed"
 say "PID 1: pause ($POD_PAUSE)"
-"$pod_sh" add "$pod" oomsentry --log "$work/sidecar.log" -- \
+"$pod_sh" add "$pod" oomsentry --caps kill,sys_ptrace --log "$work/sidecar.log" -- \
 	env WARNING=60 CRITICAL=85 INTERVAL=100ms "$sidecar" >/dev/null || die "cannot start the sidecar"
 say "container oomsentry: the sidecar, WARNING=60 CRITICAL=85 (percent of each container's limit)"
 "$pod_sh" add "$pod" app --limit ${limit_mib}Mi --volume "$dumps:dumps" --log "$work/app.log" -- \

@@ -1,19 +1,72 @@
 #include "action.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include "containers.h"
 #include "deliver.h"
+#include "jobs.h"
 #include "log.h"
+#include "plan.h"
+#include "procinfo.h"
 #include "procs.h"
 #include "procscan.h"
 #include "settings.h"
 #include "signame.h"
 #include "throttle.h"
 
+/* One sidecar per process: the jobs and capabilities are this module's. */
+static struct jobs *jobs;
+static struct caps_have caps;
+
+int action_setup(int epfd, const struct caps_have *have)
+{
+	caps = *have;
+	jobs = jobs_new(epfd);
+	return jobs ? 0 : -ENOMEM;
+}
+
+void action_teardown(void)
+{
+	jobs_free(jobs);
+	jobs = NULL;
+}
+
+void action_job_done(const struct settings *s, unsigned child_pid)
+{
+	if (jobs)
+		jobs_done(jobs, s, (pid_t)child_pid);
+}
+
 int action_signal_of(const struct settings *s, enum level level)
 {
 	return level == LEVEL_CRITICAL ? s->critical_signal : s->warning_signal;
+}
+
+const struct runtime_info *action_runtime_of(const struct settings *s, struct wproc *p)
+{
+	if (p->classified)
+		return &p->rt;
+	procinfo_classify(s->proc_root, p->pid, &p->rt);
+	p->classified = true;
+	struct log_line l;
+	if (throttle_once(&p->said, PROC_SAID_RUNTIME) && log_begin(&l, LOG_INFO, "process_runtime")) {
+		log_int(&l, "pid", p->pid);
+		log_str(&l, "comm", p->comm);
+		log_str(&l, "runtime", runtime_name(p->rt.kind));
+		log_bool(&l, "liboomsentry", p->rt.liboomsentry);
+		if (p->rt.node_snapshot_signal) {
+			char sig[16];
+			signame_format(p->rt.node_snapshot_signal, sig, sizeof sig);
+			log_str(&l, "heapsnapshot_signal", sig);
+		}
+		if (p->rt.optin_invalid)
+			log_str(&l, "warning", "OOMSENTRY_SIGNALS is set but not a list of signals: ignored");
+		log_end(&l);
+	}
+	return &p->rt;
 }
 
 /* Who was (or was not) sent what: the fields every line here starts with. */
@@ -31,6 +84,7 @@ static void log_skipped(struct wproc *p, const struct container *ct, const char 
 	if (throttle_once(&p->said, PROC_SAID_SKIPPED + level) &&
 	    log_begin(&l, LOG_INFO, "signal_skipped")) {
 		log_who(&l, p, signal);
+		log_str(&l, "runtime", runtime_name(p->rt.kind));
 		log_str(&l, "memory_level", policy_level_name(level));
 		log_str(&l, "cgroup", ct->cgpath);
 		log_str(&l, "reason", why);
@@ -38,30 +92,15 @@ static void log_skipped(struct wproc *p, const struct container *ct, const char 
 	}
 }
 
-void action_notify(const struct settings *s, struct wproc *p, const struct container *ct,
-		   enum level level, bool repeat)
+/* Sends signo; logs the outcome as event ok_event. Returns 0 or -errno. */
+static int send(const struct settings *s, struct wproc *p, const struct container *ct,
+		enum level level, int signo, bool repeat, const char *ok_event)
 {
-	int signo = action_signal_of(s, level);
-	char name[16], buf[4096];
+	char name[16];
 	signame_format(signo, name, sizeof name);
-
-	struct proc_status st;
-	bool have = proc_read(s->proc_root, p->pid, "status", buf, sizeof buf) >= 0 &&
-		    proc_parse_status(buf, &st) == 0;
-	/* The status just read is this process's only if it is still alive. */
-	if (!have || deliver_alive(p->pidfd))
-		return;
-
-	const char *skip = policy_send_verdict(proc_sig_in(st.sig_caught, signo),
-					       proc_sig_in(st.sig_ignored, signo), signo,
-					       s->signal_unhandled, p->may_signal);
-	if (skip) {
-		log_skipped(p, ct, name, level, skip);
-		return;
-	}
 	int r = s->dry_run ? 0 : deliver_send(p->pidfd, signo);
 	if (r == -ESRCH)
-		return; /* exited meanwhile: normal */
+		return r; /* exited meanwhile: normal */
 	struct log_line l;
 	if (r == -EPERM) {
 		if (throttle_once(&p->said, PROC_SAID_SIGNAL_DENIED) &&
@@ -70,10 +109,10 @@ void action_notify(const struct settings *s, struct wproc *p, const struct conta
 			log_str(&l, "reason", "not permitted: CAP_KILL missing");
 			log_end(&l);
 		}
-		return;
+		return r;
 	}
 	if (log_begin(&l, r ? LOG_ERROR : LOG_INFO,
-		      r ? "signal_failed" : s->dry_run ? "signal_dry_run" : "signal_sent")) {
+		      r ? "signal_failed" : s->dry_run ? "signal_dry_run" : ok_event)) {
 		log_who(&l, p, name);
 		log_str(&l, "memory_level", policy_level_name(level));
 		log_str(&l, "cgroup", ct->cgpath);
@@ -82,4 +121,126 @@ void action_notify(const struct settings *s, struct wproc *p, const struct conta
 			log_errno(&l, -r);
 		log_end(&l);
 	}
+	return r;
+}
+
+/* Node writes Heap.<date>.<pid>...heapsnapshot into its working directory
+ * (or --diagnostic-dir): say where, as the app sees it. */
+static void node_snapshot(const struct settings *s, struct wproc *p, const struct container *ct,
+			  enum level level, int signo)
+{
+	if (send(s, p, ct, level, signo, false, "action_sent"))
+		return;
+	char link[SETTINGS_PATH_MAX + 32], cwd[PATH_MAX];
+	snprintf(link, sizeof link, "%s/%d/cwd", s->proc_root, (int)p->pid);
+	ssize_t n = readlink(link, cwd, sizeof cwd - 1);
+	cwd[n > 0 ? n : 0] = '\0';
+	struct log_line l;
+	if (log_begin(&l, LOG_INFO, "heap_snapshot_requested")) {
+		log_int(&l, "pid", p->pid);
+		log_str(&l, "comm", p->comm);
+		log_str(&l, "runtime", "node");
+		log_str(&l, "writes_to", n > 0 ? cwd : "its working directory");
+		log_str(&l, "note", "unless --diagnostic-dir says otherwise");
+		log_end(&l);
+	}
+}
+
+/* What an action needs that the sidecar lacks, for a process of uid
+ * target_uid; NULL if nothing. Same user: nothing at all. */
+static const char *missing_for(const struct settings *s, unsigned actions, uid_t target_uid,
+			       bool may_signal)
+{
+	if (target_uid == geteuid())
+		return NULL;
+	/* A Go profile from a configured address needs nothing of the process. */
+	if (actions == ACTION_PPROF && s->go_pprof[0])
+		return NULL;
+	if (!caps.sys_ptrace)
+		return "CAP_SYS_PTRACE (to read the process's /proc entries); add SYS_PTRACE to the "
+		       "sidecar's capabilities or run it as the app's user";
+	if ((actions & (ACTION_HISTOGRAM | ACTION_HEAP_DUMP)) && !may_signal)
+		return "CAP_KILL (to wake the JVM's attach listener with SIGQUIT); add KILL to the "
+		       "sidecar's capabilities or run it as the app's user";
+	if ((actions & (ACTION_HISTOGRAM | ACTION_HEAP_DUMP)) && !(caps.setuid && caps.setgid))
+		return "CAP_SETUID and CAP_SETGID (the JVM's attach socket is its user's, mode "
+		       "0600); add SETUID and SETGID to the sidecar's capabilities or run it as the "
+		       "app's user";
+	return NULL;
+}
+
+static void run_actions(const struct settings *s, struct wproc *p, const struct container *ct,
+			enum level level, const struct plan *pl, const struct proc_status *st)
+{
+	struct log_line l;
+	if (pl->action_skip && throttle_once(&p->said, PROC_SAID_ACTION_SKIPPED + level) &&
+	    log_begin(&l, LOG_INFO, "action_skipped")) {
+		log_int(&l, "pid", p->pid);
+		log_str(&l, "comm", p->comm);
+		log_str(&l, "runtime", runtime_name(p->rt.kind));
+		log_str(&l, "memory_level", policy_level_name(level));
+		log_str(&l, "reason", pl->action_skip);
+		log_end(&l);
+	}
+	if (pl->actions & ACTION_HEAP_SNAPSHOT)
+		node_snapshot(s, p, ct, level, pl->snapshot_signal);
+	unsigned slow = pl->actions & ~(unsigned)ACTION_HEAP_SNAPSHOT;
+	if (!slow)
+		return;
+	char acts[80];
+	settings_format_actions(slow, acts, sizeof acts);
+	const char *missing = missing_for(s, slow, st->has_uid ? st->uid_effective : geteuid(),
+					  p->may_signal);
+	if (missing || !jobs) {
+		if (throttle_once(&p->said, PROC_SAID_ACTION_DISABLED) &&
+		    log_begin(&l, LOG_WARN, "action_disabled")) {
+			log_int(&l, "pid", p->pid);
+			log_str(&l, "comm", p->comm);
+			log_str(&l, "action", acts);
+			log_str(&l, "missing", missing ? missing : "the sidecar's action runner");
+			log_end(&l);
+		}
+		return;
+	}
+	if (s->dry_run) {
+		if (log_begin(&l, LOG_INFO, "action_dry_run")) {
+			log_int(&l, "pid", p->pid);
+			log_str(&l, "comm", p->comm);
+			log_str(&l, "action", acts);
+			log_str(&l, "memory_level", policy_level_name(level));
+			log_end(&l);
+		}
+		return;
+	}
+	struct job j = {.pid = p->pid, .pidfd = p->pidfd, .level = level, .actions = slow,
+			.rt = p->rt, .usage_bytes = ct->last.usage_bytes};
+	snprintf(j.comm, sizeof j.comm, "%s", p->comm);
+	jobs_start(jobs, s, &j);
+}
+
+void action_notify(const struct settings *s, struct wproc *p, const struct container *ct,
+		   enum level level, bool repeat)
+{
+	char buf[4096];
+	struct proc_status st;
+	bool have = proc_read(s->proc_root, p->pid, "status", buf, sizeof buf) >= 0 &&
+		    proc_parse_status(buf, &st) == 0;
+	/* The status just read is this process's only if it is still alive. */
+	if (!have || deliver_alive(p->pidfd))
+		return;
+
+	const struct runtime_info *rt = action_runtime_of(s, p);
+	struct plan_proc pp = {st.sig_caught, st.sig_ignored, p->may_signal,
+			       settings_comm_opted_in(s, p->comm)};
+	struct plan pl;
+	plan_make(s, rt, &pp, level, &pl);
+	if (pl.send_signal) {
+		send(s, p, ct, level, pl.signo, repeat, "signal_sent");
+	} else {
+		char name[16];
+		signame_format(pl.signo, name, sizeof name);
+		log_skipped(p, ct, name, level, pl.signal_skip);
+	}
+	if (!repeat)
+		run_actions(s, p, ct, level, &pl, &st);
 }

@@ -16,18 +16,28 @@ int caps_query(struct caps_have *have)
 	have->kill = v == CAP_SET;
 	cap_get_flag(c, CAP_SYS_PTRACE, CAP_PERMITTED, &v);
 	have->sys_ptrace = v == CAP_SET;
+	cap_get_flag(c, CAP_SETUID, CAP_PERMITTED, &v);
+	have->setuid = v == CAP_SET;
+	cap_get_flag(c, CAP_SETGID, CAP_PERMITTED, &v);
+	have->setgid = v == CAP_SET;
 	cap_free(c);
 	return 0;
 }
 
-int caps_restrict(bool keep_kill, bool keep_sys_ptrace, char *err, size_t errsz)
+static bool kept(const struct caps_have *k, cap_value_t v)
 {
-	cap_value_t keep[2];
+	return (k->kill && v == CAP_KILL) || (k->sys_ptrace && v == CAP_SYS_PTRACE) ||
+	       (k->setuid && v == CAP_SETUID) || (k->setgid && v == CAP_SETGID);
+}
+
+int caps_restrict(const struct caps_have *k, char *err, size_t errsz)
+{
+	cap_value_t keep[4];
 	int nkeep = 0;
-	if (keep_kill)
-		keep[nkeep++] = CAP_KILL;
-	if (keep_sys_ptrace)
-		keep[nkeep++] = CAP_SYS_PTRACE;
+	static const cap_value_t ours[] = {CAP_KILL, CAP_SYS_PTRACE, CAP_SETUID, CAP_SETGID};
+	for (size_t i = 0; i < sizeof ours / sizeof *ours; i++)
+		if (kept(k, ours[i]))
+			keep[nkeep++] = ours[i];
 
 	/* The bounding set can only shrink while CAP_SETPCAP is effective, so it
 	 * goes first; without CAP_SETPCAP it stays as it is (no_new_privs below
@@ -41,8 +51,7 @@ int caps_restrict(bool keep_kill, bool keep_sys_ptrace, char *err, size_t errsz)
 		}
 		if (setpcap == CAP_SET) {
 			for (cap_value_t v = 0; v <= cap_max_bits() - 1; v++) {
-				if ((keep_kill && v == CAP_KILL) ||
-				    (keep_sys_ptrace && v == CAP_SYS_PTRACE))
+				if (kept(k, v))
 					continue;
 				if (cap_get_bound(v) > 0 && cap_drop_bound(v) < 0) {
 					int e = errno;

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "action.h"
 #include "log.h"
 #include "settings.h"
 #include "watch.h"
@@ -164,6 +165,9 @@ int loop_run(struct loop *lp)
 				break;
 			case LOOP_TAG_CGROUP_EVENT:
 				watch_cgroup_event(lp->w, id, loop_now_us());
+				break;
+			case LOOP_TAG_JOB:
+				action_job_done(lp->s, id);
 				break;
 			}
 		}

@@ -19,6 +19,7 @@ enum loop_tag {
 	LOOP_TAG_SIGNAL = 2,       /* the signalfd: TERM, INT, HUP */
 	LOOP_TAG_TIMER = 3,        /* the next read or rescan is due */
 	LOOP_TAG_CGROUP_EVENT = 4, /* a v1 threshold/OOM eventfd or v2 memory.events */
+	LOOP_TAG_JOB = 5,          /* a runtime action's child process ended (id: its pid) */
 };
 
 /* Adds fd to the loop's epoll set under tag and id. Closing fd removes it.

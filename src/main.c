@@ -17,6 +17,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "action.h"
 #include "caps.h"
 #include "log.h"
 #include "loop.h"
@@ -197,7 +198,11 @@ int main(int argc, char **argv)
 	struct caps_have have;
 	if (caps_query(&have))
 		die_setup(EXIT_RUNTIME, "cannot read the capability sets", strerror(errno));
-	if (caps_restrict(have.kill, have.sys_ptrace, err, sizeof err))
+	/* CAP_SETUID and CAP_SETGID serve the JVM actions only: without them
+	 * configured, they go too. */
+	if (!((s.warning_actions | s.critical_actions) & (ACTION_HISTOGRAM | ACTION_HEAP_DUMP)))
+		have.setuid = have.setgid = false;
+	if (caps_restrict(&have, err, sizeof err))
 		die_setup(EXIT_RUNTIME, "cannot drop capabilities", err);
 	char caps[256];
 	caps_describe(caps, sizeof caps);
@@ -206,6 +211,8 @@ int main(int argc, char **argv)
 	int epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (epfd < 0)
 		die_setup(EXIT_RUNTIME, "epoll_create1", strerror(errno));
+	if (action_setup(epfd, &have))
+		die_setup(EXIT_RUNTIME, "cannot set up runtime actions", strerror(ENOMEM));
 	/* As root without CAP_KILL the kill rule still lets us signal root's
 	 * processes; procs.c checks each process against that rule. */
 	struct watch *w = watch_new(&s, epfd, have.kill, have.sys_ptrace);
@@ -222,6 +229,7 @@ int main(int argc, char **argv)
 
 	/* ---- steady state: from here on errors are logged, not fatal ---- */
 	r = loop_run(&lp);
+	action_teardown();
 	watch_free(w);
 	if (r) {
 		struct log_line l;

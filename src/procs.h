@@ -16,6 +16,7 @@
 
 #include "containers.h"
 #include "procscan.h"
+#include "runtime.h"
 
 struct settings;
 
@@ -31,7 +32,14 @@ enum proc_role {
 
 /* Bits of wproc.said: what was already logged about the process. The
  * skipped-signal bit is per level: PROC_SAID_SKIPPED + level. */
-enum proc_said { PROC_SAID_UNWATCHED, PROC_SAID_SIGNAL_DENIED, PROC_SAID_SKIPPED };
+enum proc_said {
+	PROC_SAID_UNWATCHED,
+	PROC_SAID_SIGNAL_DENIED,
+	PROC_SAID_SKIPPED,                          /* + level */
+	PROC_SAID_ACTION_SKIPPED = PROC_SAID_SKIPPED + 3, /* + level */
+	PROC_SAID_RUNTIME = PROC_SAID_ACTION_SKIPPED + 3,
+	PROC_SAID_ACTION_DISABLED,
+};
 
 struct wproc {
 	pid_t pid;
@@ -42,6 +50,8 @@ struct wproc {
 	char comm[PROC_COMM_MAX];
 	bool may_signal;             /* the kill(2) rule allows it (or CAP_KILL) */
 	uint32_t said;               /* enum proc_said bits */
+	bool classified;             /* rt is known (read when first needed) */
+	struct runtime_info rt;
 	/* private to procs.c */
 	uint64_t settle_until_us;    /* until then, re-checked at each rescan */
 	uint64_t recheck_at_us;      /* unwatched: next look after settling */

@@ -5,6 +5,8 @@
 
 #include "containers.h"
 #include "log.h"
+#include "plan.h"
+#include "procinfo.h"
 #include "procs.h"
 #include "settings.h"
 
@@ -23,6 +25,35 @@ static void print_container(const struct settings *s, const struct container *ct
 	fprintf(out, " limit_bytes=%" PRIu64 " pct=%.1f level=%s", ct->limit_bytes,
 		ct->limit_bytes ? 100.0 * (double)m / (double)ct->limit_bytes : 0.0,
 		ct->params_ok ? policy_level_name(policy_level_of(&ct->params, m)) : "none");
+}
+
+/* What the sidecar would do to the process at each level: the preview
+ * an SRE checks before trusting the sidecar with a pod. */
+static void print_plan(const struct settings *s, const struct wproc *p,
+		       const struct proc_status *st, FILE *out)
+{
+	struct runtime_info rt;
+	procinfo_classify(s->proc_root, p->pid, &rt);
+	fprintf(out, " runtime=%s", runtime_name(rt.kind));
+	if (!st) {
+		fprintf(out, " action_warning=unknown action_critical=unknown");
+		return;
+	}
+	struct plan_proc pp = {st->sig_caught, st->sig_ignored, p->may_signal,
+			       settings_comm_opted_in(s, p->comm)};
+	static const enum level levels[] = {LEVEL_WARNING, LEVEL_CRITICAL};
+	for (int i = 0; i < 2; i++) {
+		struct plan pl;
+		char what[128], q[256];
+		plan_make(s, &rt, &pp, levels[i], &pl);
+		plan_format(&pl, what, sizeof what);
+		fprintf(out, " action_%s=%s", policy_level_name(levels[i]), what);
+		/* Why the signal does not go, when its runtime is the reason. */
+		if (!pl.send_signal && pl.signal_skip) {
+			log_quote_logfmt(q, sizeof q, pl.signal_skip);
+			fprintf(out, " skip_%s=%s", policy_level_name(levels[i]), q);
+		}
+	}
 }
 
 void report_once(const struct settings *s, const struct procs *ps, FILE *out)
@@ -59,8 +90,10 @@ void report_once(const struct settings *s, const struct procs *ps, FILE *out)
 				"level=unknown error=%s",
 				why);
 		}
-		fprintf(out, " catches_warning=%s catches_critical=%s\n",
+		fprintf(out, " catches_warning=%s catches_critical=%s",
 			have && proc_sig_in(st.sig_caught, s->warning_signal) ? "yes" : "no",
 			have && proc_sig_in(st.sig_caught, s->critical_signal) ? "yes" : "no");
+		print_plan(s, p, have ? &st : NULL, out);
+		fputc('\n', out);
 	}
 }

@@ -1,6 +1,7 @@
 #include "settings.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <ini.h>
 #include <stdarg.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "http_reply.h"
 #include "ini_lines.h"
 #include "settings_table.h"
 #include "signame.h"
@@ -75,6 +77,36 @@ static const struct setting_def defs[] = {
 	 SETTING_LOG_LEVEL, F(log_level), .why = "must be debug, info, warn or error"},
 	{"proc_root", "PROC_ROOT", "proc-root", "/proc", "DIR",
 	 "where /proc is (for tests against a fixture tree)", SETTING_PATH, F(proc_root)},
+	{"signal_comms", "SIGNAL_COMMS", "signal-comms", "", "NAMES",
+	 "processes whose command name matches get signals even where their runtime gives "
+	 "the signal a meaning of its own", SETTING_PATTERNS, F(signal_comms)},
+	{"warning_actions", "WARNING_ACTIONS", "warning-actions", "histogram,pprof", "ACTIONS",
+	 "what the sidecar does itself at warning: histogram (JVM), heap_dump (JVM), pprof "
+	 "(Go), heap_snapshot (Node), none", SETTING_ACTIONS, F(warning_actions),
+	 .why = "must be a list of histogram, heap_dump, pprof, heap_snapshot, or none"},
+	{"critical_actions", "CRITICAL_ACTIONS", "critical-actions",
+	 "histogram,heap_dump,pprof,heap_snapshot", "ACTIONS", "the same, at critical",
+	 SETTING_ACTIONS, F(critical_actions),
+	 .why = "must be a list of histogram, heap_dump, pprof, heap_snapshot, or none"},
+	{"dump_dir", "DUMP_DIR", "dump-dir", "", "DIR",
+	 "where the sidecar writes histograms and heap profiles (a shared volume); unset: "
+	 "those actions are off", SETTING_PATH, F(dump_dir)},
+	{"dump_keep", "DUMP_KEEP", "dump-keep", "10", "N",
+	 "files of each kind kept in DUMP_DIR, the oldest removed first", SETTING_COUNT,
+	 F(dump_keep), .min = 1, .max = 1000, .why = "must be a whole number from 1 to 1000"},
+	{"dump_min_free", "DUMP_MIN_FREE", "dump-min-free", "64Mi", "SIZE",
+	 "nothing is written that would leave less free space than this", SETTING_SIZE,
+	 F(dump_min_free)},
+	{"jvm_heap_dump_dir", "JVM_HEAP_DUMP_DIR", "jvm-heap-dump-dir", "", "DIR",
+	 "a directory, as the JVM's container sees it, where a JVM writes its heap dump at "
+	 "heap_dump; unset: no heap dumps", SETTING_PATH, F(jvm_heap_dump_dir)},
+	{"go_pprof", "GO_PPROF", "go-pprof", "", "PORT|URL",
+	 "where Go apps serve net/http/pprof (6060, or http://127.0.0.1:6060/debug/pprof/heap); "
+	 "unset: each app's listening ports are tried", SETTING_URL, F(go_pprof)},
+	{"action_timeout", "ACTION_TIMEOUT", "action-timeout", "2m", "DURATION",
+	 "longest time the actions for one process may take (a heap dump of a large heap "
+	 "takes long)", SETTING_DURATION, F(action_timeout_us), .min = LIMIT_US(1),
+	 .max = LIMIT_US(3600), .why = "must be from 1s to 1h"},
 };
 #define NDEFS ((int)(sizeof defs / sizeof *defs))
 const struct setting_def *const settings_table = defs;
@@ -128,6 +160,102 @@ static int path_parse(const char *v, char *path, const char **why)
 	return 0;
 }
 
+static const struct {
+	const char *name;
+	unsigned bit;
+} action_names[] = {
+	{"histogram", ACTION_HISTOGRAM},
+	{"heap_dump", ACTION_HEAP_DUMP},
+	{"pprof", ACTION_PPROF},
+	{"heap_snapshot", ACTION_HEAP_SNAPSHOT},
+};
+#define NACTIONS (sizeof action_names / sizeof *action_names)
+
+/* "histogram, pprof" or "none"; blanks around names are allowed. */
+static int actions_parse(const char *v, unsigned *out)
+{
+	unsigned bits = 0;
+	bool none = false, any = false;
+	const char *p = v;
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		size_t n = strcspn(p, ", \t");
+		const char *q = p + n;
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (*q && *q != ',')
+			return -EINVAL;
+		if (!n)
+			return -EINVAL;
+		bool found = false;
+		if (n == 4 && strncasecmp(p, "none", 4) == 0) {
+			none = found = true;
+		} else {
+			for (size_t i = 0; i < NACTIONS; i++)
+				if (strlen(action_names[i].name) == n &&
+				    strncasecmp(p, action_names[i].name, n) == 0) {
+					bits |= action_names[i].bit;
+					found = true;
+				}
+		}
+		if (!found)
+			return -EINVAL;
+		any = true;
+		if (!*q)
+			break;
+		p = q + 1;
+	}
+	/* "none" with anything else is a contradiction, not a choice. */
+	if (!any || (none && bits))
+		return -EINVAL;
+	*out = bits;
+	return 0;
+}
+
+void settings_format_actions(unsigned actions, char *buf, size_t size)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < NACTIONS; i++)
+		if (actions & action_names[i].bit) {
+			int n = snprintf(buf + len, size - len, "%s%s", len ? "," : "",
+					 action_names[i].name);
+			if (n < 0 || (size_t)n >= size - len)
+				break;
+			len += (size_t)n;
+		}
+	if (!len)
+		snprintf(buf, size, "none");
+}
+
+static int url_parse(const char *v, char *field, const char **why)
+{
+	struct http_target t;
+	if (strlen(v) >= SETTINGS_URL_MAX) {
+		*why = "too long";
+		return -ERANGE;
+	}
+	int r = http_target_parse(v, &t, why);
+	if (r)
+		return r;
+	strcpy(field, v);
+	return 0;
+}
+
+static int count_parse(const struct setting_def *d, const char *v, unsigned *out,
+		       const char **why)
+{
+	double n;
+	if (units_parse_number(v, &n, why) || n != (double)(uint64_t)n || n < (double)d->min ||
+	    n > (double)d->max) {
+		*why = d->why;
+		return -EINVAL;
+	}
+	*out = (unsigned)n;
+	return 0;
+}
+
 /* A duration or a percentage: read, then held to the row's bounds. */
 static int set_bounded(const struct setting_def *d, void *field, const char *v, const char **why)
 {
@@ -153,6 +281,12 @@ int settings_table_set(const struct setting_def *d, struct settings *s, const ch
 {
 	void *field = (char *)s + d->offset;
 	int r = -EINVAL;
+	/* A path or address whose default is "unset" may be set back to it,
+	 * and --print-config writes it so. */
+	if ((d->kind == SETTING_PATH || d->kind == SETTING_URL) && !d->def[0] && !v[0]) {
+		*(char *)field = '\0';
+		return 0;
+	}
 	switch (d->kind) {
 	case SETTING_THRESHOLD:
 		return units_parse_threshold(v, field, why);
@@ -167,6 +301,15 @@ int settings_table_set(const struct setting_def *d, struct settings *s, const ch
 		return commfilter_parse(v, field, why);
 	case SETTING_PATH:
 		return path_parse(v, field, why);
+	case SETTING_SIZE:
+		return units_parse_size(v, field, why);
+	case SETTING_COUNT:
+		return count_parse(d, v, field, why);
+	case SETTING_URL:
+		return url_parse(v, field, why);
+	case SETTING_ACTIONS:
+		r = actions_parse(v, field);
+		break;
 	/* Parsers that give no reason: the row has it. */
 	case SETTING_SIGNAL:
 		r = signame_parse(v, field);
@@ -213,8 +356,18 @@ void settings_table_show(const struct setting_def *d, const struct settings *s, 
 	case SETTING_LOG_LEVEL:
 		text = log_level_name(*(const enum log_level *)field);
 		break;
+	case SETTING_SIZE:
+		snprintf(buf, size, "%" PRIu64, *(const uint64_t *)field);
+		return;
+	case SETTING_COUNT:
+		snprintf(buf, size, "%u", *(const unsigned *)field);
+		return;
+	case SETTING_ACTIONS:
+		settings_format_actions(*(const unsigned *)field, buf, size);
+		return;
 	case SETTING_PATTERNS:
 	case SETTING_PATH:
+	case SETTING_URL:
 		text = field;
 		break;
 	}
@@ -448,6 +601,15 @@ static int check_together(const struct settings *s, char *err, size_t errsz)
 		     a);
 		return -EINVAL;
 	}
+	/* The JVM resolves a relative path against its own working directory,
+	 * which the sidecar cannot know to check space or report the file. */
+	if (s->jvm_heap_dump_dir[0] && s->jvm_heap_dump_dir[0] != '/') {
+		errf(err, errsz,
+		     "invalid setting JVM_HEAP_DUMP_DIR=\"%s\": must be an absolute path (as the "
+		     "JVM's container sees it)",
+		     s->jvm_heap_dump_dir);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -532,4 +694,9 @@ void settings_usage(FILE *out, const char *prog)
 bool settings_comm_selected(const struct settings *s, const char *comm)
 {
 	return commfilter_selected(s->include, s->exclude, comm);
+}
+
+bool settings_comm_opted_in(const struct settings *s, const char *comm)
+{
+	return s->signal_comms[0] && commfilter_matches(s->signal_comms, comm);
 }

@@ -24,6 +24,16 @@
 
 enum metric { METRIC_WORKING_SET, METRIC_USAGE };
 
+/* What the sidecar does itself at a level, where the runtime has a way
+ * (WARNING_ACTIONS, CRITICAL_ACTIONS); each applies to its runtime only. */
+enum runtime_action {
+	ACTION_HISTOGRAM = 1u << 0,     /* JVM: GC.class_histogram into DUMP_DIR */
+	ACTION_HEAP_DUMP = 1u << 1,     /* JVM: GC.heap_dump into JVM_HEAP_DUMP_DIR */
+	ACTION_PPROF = 1u << 2,         /* Go: /debug/pprof/heap into DUMP_DIR */
+	ACTION_HEAP_SNAPSHOT = 1u << 3, /* Node: its --heapsnapshot-signal */
+};
+#define SETTINGS_URL_MAX 256
+
 struct settings {
 	struct threshold warning;
 	struct threshold critical;
@@ -43,6 +53,16 @@ struct settings {
 	enum log_format log_format;
 	enum log_level log_level;
 	char proc_root[SETTINGS_PATH_MAX];
+	/* Runtimes: who asked for signals, and what is done natively. */
+	char signal_comms[SETTINGS_LIST_MAX]; /* commands opted in to signals */
+	unsigned warning_actions;      /* enum runtime_action bits */
+	unsigned critical_actions;
+	char dump_dir[SETTINGS_PATH_MAX];     /* the sidecar's files; "" = none */
+	unsigned dump_keep;            /* files of each kind kept in dump_dir */
+	uint64_t dump_min_free;        /* bytes left free on the dump's file system */
+	char jvm_heap_dump_dir[SETTINGS_PATH_MAX]; /* as the JVM sees it; "" = off */
+	char go_pprof[SETTINGS_URL_MAX];      /* "" = discover the ports */
+	uint64_t action_timeout_us;    /* bound of one process's actions */
 };
 
 /* What the command line asked for besides settings. */
@@ -75,6 +95,12 @@ void settings_usage(FILE *out, const char *prog);
 
 /* Is a process with this comm selected by include/exclude? */
 bool settings_comm_selected(const struct settings *s, const char *comm);
+
+/* Does the sidecar's configuration opt this command in to signals? */
+bool settings_comm_opted_in(const struct settings *s, const char *comm);
+
+/* "histogram,heap_dump,pprof,heap_snapshot" for the bits (or "none"). */
+void settings_format_actions(unsigned actions, char *buf, size_t size);
 
 /* The metric's name: "working_set" or "usage". */
 const char *settings_metric_name(enum metric m);

@@ -23,6 +23,7 @@ packages=(
 	nodejs
 	clang libclang-rt-14-dev
 	python3
+	openjdk-17-jdk-headless golang-go nginx-light
 )
 
 install_packages() {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Capabilities: as root the sidecar keeps only CAP_KILL and CAP_SYS_PTRACE
-# (and no_new_privs); as a non-root user with those two as ambient
+# (and no_new_privs), and CAP_SETUID and CAP_SETGID while a JVM action is
+# configured (the default); as a non-root user with those two as ambient
 # capabilities it watches and signals an app of another uid; without either
 # one it exits 3 naming the missing capability.
 . "$(dirname "$0")/lib.sh"
@@ -20,21 +21,31 @@ export -f as_user
 chmod 0755 "$WORK"
 mkdir -m 0777 "$WORK/rec"
 
-# 1. Root: exactly two capabilities left, in every set that matters.
-"$OOMSENTRY" --dry-run --interval 1s 2>"$WORK/root.log" &
-root_pid=$!
-PIDS+=("$root_pid")
-wait_for 5 log_has "$WORK/root.log" event=start || fail "root sidecar did not start"
-st=/proc/$root_pid/status
-for set in CapEff CapPrm CapBnd; do
-	grep -q "^$set:[[:space:]]*0000000000080020$" "$st" || fail "$set: $(grep "^$set" "$st")"
-done
-grep -q '^CapInh:[[:space:]]*0000000000000000$' "$st" || fail "$(grep ^CapInh "$st")"
-grep -q '^CapAmb:[[:space:]]*0000000000000000$' "$st" || fail "$(grep ^CapAmb "$st")"
-grep -q '^NoNewPrivs:[[:space:]]*1$' "$st" || fail "no_new_privs not set"
-log_has "$WORK/root.log" event=start 'caps="cap_kill,cap_sys_ptrace=ep"' || fail "final set not logged"
-kill "$root_pid"
-pass "as root: only CAP_KILL and CAP_SYS_PTRACE remain, no_new_privs set"
+# 1. Root: exactly the capabilities its settings need, in every set that
+# matters: KILL and SYS_PTRACE with no JVM action, and SETUID and SETGID
+# (0x80 and 0x40) besides while one is configured.
+root_caps() { # root_caps MASK CAPS_TEXT SETTING...
+	local mask=$1 text=$2
+	shift 2
+	env "$@" "$OOMSENTRY" --dry-run --interval 1s 2>"$WORK/root.log" &
+	root_pid=$!
+	PIDS+=("$root_pid")
+	wait_for 5 log_has "$WORK/root.log" event=start || fail "root sidecar did not start"
+	st=/proc/$root_pid/status
+	for set in CapEff CapPrm CapBnd; do
+		grep -q "^$set:[[:space:]]*$mask$" "$st" || fail "$*: $set: $(grep "^$set" "$st")"
+	done
+	grep -q '^CapInh:[[:space:]]*0000000000000000$' "$st" || fail "$(grep ^CapInh "$st")"
+	grep -q '^CapAmb:[[:space:]]*0000000000000000$' "$st" || fail "$(grep ^CapAmb "$st")"
+	grep -q '^NoNewPrivs:[[:space:]]*1$' "$st" || fail "no_new_privs not set"
+	log_has "$WORK/root.log" event=start "caps=\"$text\"" || fail "$*: final set not logged: $(cat "$WORK/root.log")"
+	kill "$root_pid"
+	wait "$root_pid"
+}
+root_caps 0000000000080020 cap_kill,cap_sys_ptrace=ep WARNING_ACTIONS=pprof CRITICAL_ACTIONS=pprof,heap_snapshot
+root_caps 00000000000800e0 cap_kill,cap_setgid,cap_setuid,cap_sys_ptrace=ep
+root_caps 00000000000800e0 cap_kill,cap_setgid,cap_setuid,cap_sys_ptrace=ep WARNING_ACTIONS=none CRITICAL_ACTIONS=heap_dump
+pass "as root: only CAP_KILL and CAP_SYS_PTRACE remain (with CAP_SETUID and CAP_SETGID for the JVM actions), no_new_privs set"
 
 # 2. Non-root sidecar with the two ambient capabilities, app under another uid.
 make_cgroup app $((128 * 1024 * 1024))

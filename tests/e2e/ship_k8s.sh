@@ -39,7 +39,7 @@ validate() { node "$top_srcdir/tests/e2e/ship_k8s.mjs" "$MODULES" "$@"; }
 manifests=("$K8S"/*.yaml)
 [ ${#manifests[@]} -ge 4 ] || fail "expected pod, configmap, deployment and kustomization in k8s/"
 validate "${manifests[@]}" >"$WORK/valid.log" 2>&1 || fail "k8s/ does not validate: $(cat "$WORK/valid.log")"
-for what in "Pod/app-with-oomsentry" "Deployment/app" "ConfigMap/oomsentry-config" "Kustomization/-"; do
+for what in "Pod/app-with-oomsentry" "Pod/java-app-with-oomsentry" "Deployment/app" "ConfigMap/oomsentry-config" "Kustomization/-"; do
 	grep -q "^valid .* $what\$" "$WORK/valid.log" || fail "no valid $what in k8s/"
 done
 pass "$(wc -l <"$WORK/valid.log") documents in k8s/ are valid"
@@ -73,6 +73,12 @@ const dep = YAML.parse(fs.readFileSync(k8s + "/deployment.yaml", "utf8"));
 const cm = YAML.parse(fs.readFileSync(k8s + "/configmap.yaml", "utf8"));
 const side = pod.spec.containers.find((c) => c.name === "oomsentry");
 for (const e of side.env) console.log(`podenv ${e.name}=${e.value}`);
+const java = YAML.parse(fs.readFileSync(k8s + "/java.yaml", "utf8"));
+const jside = java.spec.containers.find((c) => c.name === "oomsentry");
+for (const e of jside.env) console.log(`javaenv ${e.name}=${e.value}`);
+const japp = java.spec.containers.find((c) => c.name === "app");
+const mounts = (c) => Object.fromEntries(c.volumeMounts.map((m) => [m.name, m.mountPath]));
+console.log(`javadumps ${mounts(jside).dumps} ${mounts(japp).dumps}`);
 fs.writeFileSync(process.argv[3] + "/oomsentry.ini", cm.data["oomsentry.ini"]);
 const spec = dep.spec.template.spec;
 const init = spec.initContainers[0];
@@ -92,6 +98,14 @@ console.log(`configmap ${vol.configMap.name} ${cm.metadata.name}`);
 mapfile -t podenv < <(sed -n 's/^podenv //p' "$WORK/facts.log")
 env -i "${podenv[@]}" "$OOMSENTRY" --print-config >"$WORK/podenv.log" 2>&1 ||
 	fail "oomsentry rejects pod.yaml's settings: $(cat "$WORK/podenv.log")"
+mapfile -t javaenv < <(sed -n 's/^javaenv //p' "$WORK/facts.log")
+env -i "${javaenv[@]}" "$OOMSENTRY" --print-config >"$WORK/javaenv.log" 2>&1 ||
+	fail "oomsentry rejects java.yaml's settings: $(cat "$WORK/javaenv.log")"
+# The heap dump is written by the JVM at JVM_HEAP_DUMP_DIR as the app sees it:
+# the dumps volume must be mounted there in the app, and DUMP_DIR in the sidecar.
+read -r _ side_dumps app_dumps < <(grep '^javadumps ' "$WORK/facts.log")
+grep -qx "dump_dir = $side_dumps" "$WORK/javaenv.log" || fail "java.yaml: DUMP_DIR is not the sidecar's dumps mount $side_dumps"
+grep -qx "jvm_heap_dump_dir = $app_dumps" "$WORK/javaenv.log" || fail "java.yaml: JVM_HEAP_DUMP_DIR is not the app's dumps mount $app_dumps"
 env -i "$OOMSENTRY" --config "$WORK/oomsentry.ini" --print-config >"$WORK/ini.log" 2>&1 ||
 	fail "oomsentry rejects configmap.yaml's oomsentry.ini: $(cat "$WORK/ini.log")"
 diff <(sed -n 's/^copied //p' "$WORK/facts.log" | sort) <(sed -n 's/^preloaded //p' "$WORK/facts.log" | sort) ||

@@ -4,7 +4,8 @@
 #
 #   pod.sh up     POD [--limit SIZE] [--owner PID] [--pause PATH]
 #   pod.sh add    POD CONTAINER [--limit SIZE] [--uid UID] [--caps LIST]
-#                 [--volume HOSTDIR:NAME]... [--log FILE] -- COMMAND [ARG...]
+#                 [--volume HOSTDIR:NAME]... [--private-tmp] [--log FILE]
+#                 -- COMMAND [ARG...]
 #   pod.sh exec   POD CONTAINER [--uid UID] -- COMMAND [ARG...]
 #   pod.sh rm     POD CONTAINER
 #   pod.sh wait   POD CONTAINER [TIMEOUT_SECONDS]
@@ -27,7 +28,9 @@
 #   /sys/fs/cgroup/memory; v2: a cgroup namespace and cgroup2 at
 #   /sys/fs/cgroup), mounts a private tmpfs on /mnt with each --volume
 #   HOSTDIR at /mnt/NAME (an emptyDir shared by the containers that mount
-#   it), then drops to --uid and to the --caps capabilities and execs
+#   it), with --private-tmp a tmpfs of its own on /tmp (as an image's /tmp
+#   is the container's own; the host's /tmp is then out of its sight, so
+#   its command must live elsewhere, e.g. in a volume), then drops to --uid and to the --caps capabilities and execs
 #   COMMAND. Everything else of the file system is the host's.
 #
 # Teardown: `down` kills the pod (PID 1 first, which takes every process of
@@ -367,7 +370,7 @@ cmd_add() {
 	[ $# -ge 2 ] || usage "add needs a pod and a container name"
 	local pod=$1 name=$2
 	shift 2
-	local limit='' uid='' caps='' log='' vols=()
+	local limit='' uid='' caps='' log='' vols=() ptmp=0
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--limit) limit=$(to_bytes "${2:-}") || usage "bad --limit \"${2:-}\""; shift 2 ;;
@@ -380,6 +383,7 @@ cmd_add() {
 			shift 2
 			;;
 		--log) log=${2:-}; shift 2 ;;
+		--private-tmp) ptmp=1; shift ;;
 		--) shift; break ;;
 		*) usage "unknown option \"$1\" for add" ;;
 		esac
@@ -434,8 +438,8 @@ cmd_add() {
 	# volumes, drop privileges, exec.
 	# shellcheck disable=SC2016
 	local init=$STEP_FN'
-		cgv=$1 cg=$2 state=$3 nvol=$4
-		shift 4
+		cgv=$1 cg=$2 state=$3 ptmp=$4 nvol=$5
+		shift 5
 		while read -r k v _; do [ "$k" = NSpid: ] && echo "$v" >"$state/hostpid"; done </proc/self/status
 		own_view "$cgv" "$cg"
 		step mount -t tmpfs -o size=64k,mode=0755 pod-mnt /mnt
@@ -446,6 +450,7 @@ cmd_add() {
 			step mount --bind "$src" "$dst"
 		done
 		step mount -o remount,ro /mnt
+		if [ "$ptmp" = 1 ]; then step mount -t tmpfs -o size=512m,mode=1777 pod-tmp /tmp; fi
 		echo $$ >"$state/podpid"
 		exec "$@"'
 	# The wrapper stands for the runtime's shim: it joins the container's
@@ -470,7 +475,7 @@ cmd_add() {
 		echo $ns >"$home/cgroup.procs" 2>/dev/null
 		wait $ns
 		echo $? >"$C/exit"' \
-		wrapper "$C" "$ccg" "$(home_cgroup)" "${nsflags[*]}" "$init" init "$CGV" "$ccg" "$C" "${#vols[@]}" "${vols[@]}" "${priv[@]}" "$@" \
+		wrapper "$C" "$ccg" "$(home_cgroup)" "${nsflags[*]}" "$init" init "$CGV" "$ccg" "$C" "$ptmp" "${#vols[@]}" "${vols[@]}" "${priv[@]}" "$@" \
 		</dev/null >>"$log" 2>&1 &
 	local wp=$!
 	echo "$wp $(starttime "$wp")" >"$C/wrapper.pid"

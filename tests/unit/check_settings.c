@@ -41,6 +41,15 @@ static const struct name {
 	{"log_format", "LOG_FORMAT", "log-format"},
 	{"log_level", "LOG_LEVEL", "log-level"},
 	{"proc_root", "PROC_ROOT", "proc-root"},
+	{"signal_comms", "SIGNAL_COMMS", "signal-comms"},
+	{"warning_actions", "WARNING_ACTIONS", "warning-actions"},
+	{"critical_actions", "CRITICAL_ACTIONS", "critical-actions"},
+	{"dump_dir", "DUMP_DIR", "dump-dir"},
+	{"dump_keep", "DUMP_KEEP", "dump-keep"},
+	{"dump_min_free", "DUMP_MIN_FREE", "dump-min-free"},
+	{"jvm_heap_dump_dir", "JVM_HEAP_DUMP_DIR", "jvm-heap-dump-dir"},
+	{"go_pprof", "GO_PPROF", "go-pprof"},
+	{"action_timeout", "ACTION_TIMEOUT", "action-timeout"},
 };
 
 static const struct name *name_of(const char *key)
@@ -256,6 +265,30 @@ static const struct bad bad_values[] = {
 
 	{"proc_root", ""},         {"proc_root", long_path}, {"proc_root", "/proc\001"},
 	{"proc_root", "/pr\033oc"},
+
+	{"signal_comms", "a,,b"},  {"signal_comms", ","},    {"signal_comms", long_list},
+
+	{"warning_actions", ""},   {"warning_actions", "heapdump"}, {"warning_actions", ","},
+	{"warning_actions", "pprof,"}, {"warning_actions", "none,pprof"},
+	{"warning_actions", "pprof histogram"}, {"warning_actions", "-1"},
+	{"critical_actions", ""},  {"critical_actions", "all"}, {"critical_actions", ",pprof"},
+
+	{"dump_dir", long_path},   {"dump_dir", "/dumps\001"},
+	{"jvm_heap_dump_dir", long_path}, {"jvm_heap_dump_dir", "/d\033"},
+
+	{"dump_keep", ""},         {"dump_keep", "0"},       {"dump_keep", "1001"},
+	{"dump_keep", "-1"},       {"dump_keep", "2.5"},     {"dump_keep", "x"},
+	{"dump_keep", "99999999999999999999"},
+
+	{"dump_min_free", ""},     {"dump_min_free", "x"},   {"dump_min_free", "-1Mi"},
+	{"dump_min_free", "16Ei"}, {"dump_min_free", "5mi"},
+
+	{"go_pprof", "0"},         {"go_pprof", "65536"},    {"go_pprof", "https://127.0.0.1:6060"},
+	{"go_pprof", "http://example.com:6060"}, {"go_pprof", "6060x"},
+	{"go_pprof", "http://127.0.0.1:0/"}, {"go_pprof", "ftp://127.0.0.1"},
+
+	{"action_timeout", ""},    {"action_timeout", "0"},  {"action_timeout", "500ms"},
+	{"action_timeout", "61m"}, {"action_timeout", "x"},
 };
 
 /* inih reads lines of at most 200 bytes; values longer than this are tested
@@ -1039,6 +1072,60 @@ START_TEST(other_values)
 }
 END_TEST
 
+START_TEST(runtime_values)
+{
+	struct settings s;
+	char *e[] = {"WARNING_ACTIONS= pprof , HISTOGRAM", "CRITICAL_ACTIONS=none",
+		     "DUMP_DIR=/dumps/", "DUMP_KEEP=3", "DUMP_MIN_FREE=1Gi",
+		     "JVM_HEAP_DUMP_DIR=/heap", "GO_PPROF=http://[::1]:6061/debug/pprof/heap?gc=1",
+		     "ACTION_TIMEOUT=30s", "SIGNAL_COMMS=node,gunicorn*", NULL};
+	resolve_env_ok(&s, e);
+	ck_assert_uint_eq(s.warning_actions, ACTION_PPROF | ACTION_HISTOGRAM);
+	ck_assert_uint_eq(s.critical_actions, 0);
+	ck_assert_str_eq(s.dump_dir, "/dumps");
+	ck_assert_uint_eq(s.dump_keep, 3);
+	ck_assert_uint_eq(s.dump_min_free, 1ULL << 30);
+	ck_assert_str_eq(s.jvm_heap_dump_dir, "/heap");
+	ck_assert_str_eq(s.go_pprof, "http://[::1]:6061/debug/pprof/heap?gc=1");
+	ck_assert_uint_eq(s.action_timeout_us, 30000000);
+	ck_assert(settings_comm_opted_in(&s, "gunicorn: worker"));
+	ck_assert(!settings_comm_opted_in(&s, "python3"));
+	char buf[80];
+	settings_format_actions(s.warning_actions, buf, sizeof buf);
+	ck_assert_str_eq(buf, "histogram,pprof");
+	settings_format_actions(0, buf, sizeof buf);
+	ck_assert_str_eq(buf, "none");
+
+	/* The defaults: the runtime's actions on, nothing written until
+	 * DUMP_DIR says where; no opt-in by command name. */
+	char *none[] = {NULL};
+	resolve_env_ok(&s, none);
+	ck_assert_uint_eq(s.warning_actions, ACTION_HISTOGRAM | ACTION_PPROF);
+	ck_assert_uint_eq(s.critical_actions,
+			  ACTION_HISTOGRAM | ACTION_HEAP_DUMP | ACTION_PPROF | ACTION_HEAP_SNAPSHOT);
+	ck_assert_str_eq(s.dump_dir, "");
+	ck_assert_str_eq(s.jvm_heap_dump_dir, "");
+	ck_assert(!settings_comm_opted_in(&s, "node"));
+
+	/* Unset again, as --print-config writes it. */
+	char *unset[] = {"DUMP_DIR=", "GO_PPROF=", "JVM_HEAP_DUMP_DIR=", NULL};
+	resolve_env_ok(&s, unset);
+	ck_assert_str_eq(s.dump_dir, "");
+}
+END_TEST
+
+START_TEST(jvm_heap_dump_dir_absolute)
+{
+	struct settings s;
+	char *e[] = {"JVM_HEAP_DUMP_DIR=dumps", NULL};
+	char err[SETTINGS_ERR_MAX];
+	struct cli cli = {0};
+	ck_assert_int_eq(settings_resolve(&s, &cli, e, err, sizeof err), -EINVAL);
+	ck_assert_msg(strstr(err, "JVM_HEAP_DUMP_DIR=\"dumps\"") && strstr(err, "absolute"), "%s",
+		      err);
+}
+END_TEST
+
 START_TEST(bool_flags)
 {
 	static const struct {
@@ -1334,9 +1421,11 @@ START_TEST(table_rows)
 		ck_assert_msg(settings_table_find(names[i].key) == d, "%s: not found", d->key);
 		/* Bounds are a duration's or a percentage's; they, and the parsers
 		 * that give no reason, take the row's. */
-		bool bounded = d->kind == SETTING_DURATION || d->kind == SETTING_PERCENT;
+		bool bounded = d->kind == SETTING_DURATION || d->kind == SETTING_PERCENT ||
+			       d->kind == SETTING_COUNT;
 		bool needs_why = bounded || d->kind == SETTING_SIGNAL ||
-				 d->kind == SETTING_LOG_FORMAT || d->kind == SETTING_LOG_LEVEL;
+				 d->kind == SETTING_LOG_FORMAT || d->kind == SETTING_LOG_LEVEL ||
+				 d->kind == SETTING_ACTIONS;
 		ck_assert_msg(needs_why == (d->why != NULL), "%s: reason", d->key);
 		ck_assert_msg(bounded ? d->min <= d->max : !d->min && !d->max, "%s: bounds", d->key);
 		ck_assert_msg((d->kind == SETTING_BOOL) == (strcmp(d->arg, "BOOL") == 0), "%s: arg",
@@ -1476,6 +1565,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, config_path_choice);
 	tcase_add_test(tc, oomhero_forms);
 	tcase_add_test(tc, other_values);
+	tcase_add_test(tc, runtime_values);
+	tcase_add_test(tc, jvm_heap_dump_dir_absolute);
 	tcase_add_test(tc, print_config_round_trip);
 	tcase_add_test(tc, print_config_round_trip_precise);
 	tcase_add_test(tc, print_config_round_trip_long_list);

@@ -1,0 +1,356 @@
+#include "runtime_act.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fsuid.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "artifacts.h"
+#include "dumpdir.h"
+#include "jobs.h"
+#include "jvm_attach.h"
+#include "log.h"
+#include "loop.h"
+#include "pprof_fetch.h"
+#include "settings.h"
+
+/* A class histogram is a few hundred KiB at most; a Go heap profile a few
+ * MiB. What they are expected to need when the free space is checked, and
+ * the most that is kept of them. */
+#define SMALL_FILE_EXPECT (1u << 20)
+#define HISTOGRAM_MAX (64u << 20)
+#define PPROF_MAX (256u << 20)
+/* Each port of a Go program gets this long to connect and to send each
+ * piece of its profile: a pprof handler answers in milliseconds. */
+#define PPROF_PORT_TIMEOUT_MS 5000
+
+struct ctx {
+	const struct settings *s;
+	const struct job *j;
+	uint64_t deadline_us;
+	int64_t secs;
+	long millis;
+	char host[64];
+};
+
+static int remaining_ms(const struct ctx *c)
+{
+	uint64_t now = loop_now_us();
+	return now >= c->deadline_us ? 1 : (int)((c->deadline_us - now) / 1000);
+}
+
+static void log_head(struct log_line *l, const struct ctx *c, const char *action)
+{
+	log_int(l, "pid", c->j->pid);
+	log_str(l, "comm", c->j->comm);
+	log_str(l, "runtime", runtime_name(c->j->rt.kind));
+	log_str(l, "action", action);
+	log_str(l, "memory_level", policy_level_name(c->j->level));
+}
+
+static void failed(const struct ctx *c, const char *action, const char *why)
+{
+	struct log_line l;
+	if (log_begin(&l, LOG_ERROR, "action_failed")) {
+		log_head(&l, c, action);
+		log_str(&l, "reason", why);
+		log_end(&l);
+	}
+}
+
+static void written(const struct ctx *c, const char *action, const char *path, uint64_t bytes,
+		    uint64_t t0, const char *extra_key, const char *extra)
+{
+	struct log_line l;
+	if (log_begin(&l, LOG_INFO, "dump_written")) {
+		log_head(&l, c, action);
+		log_str(&l, "path", path);
+		log_uint(&l, "bytes", bytes);
+		log_uint(&l, "took_ms", (loop_now_us() - t0) / 1000);
+		if (extra_key)
+			log_str(&l, extra_key, extra);
+		log_end(&l);
+	}
+}
+
+static int name_for(const struct ctx *c, enum artifact_kind k, char *out, size_t size)
+{
+	return artifact_name(out, size, c->host, c->j->comm, c->j->pid, c->secs, c->millis,
+			     policy_level_name(c->j->level), k);
+}
+
+/* The first row of a class histogram ("   1:   120  125829120  LeakyCache$Entry"),
+ * for the log: the class that holds the most. */
+static void top_class(int fd, char *out, size_t size)
+{
+	char buf[4096];
+	out[0] = '\0';
+	ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	char *line = strstr(buf, "\n   1:");
+	if (!line && strncmp(buf, "   1:", 5) == 0)
+		line = buf - 1;
+	if (!line)
+		return;
+	/* "1:", instances, bytes, then the class name to the end of the line.
+	 * strtoull, not sscanf: in the static glibc build sscanf alone adds
+	 * about 90 KiB to the sidecar. */
+	char *p = strchr(line + 1, ':');
+	if (!p)
+		return;
+	for (int field = 0; field < 2; field++) {
+		char *end;
+		strtoull(p + 1, &end, 10);
+		if (end == p + 1)
+			return;
+		p = end - 1;
+	}
+	p++;
+	while (*p == ' ')
+		p++;
+	size_t len = strcspn(p, " \r\n");
+	if (len && len < size) {
+		memcpy(out, p, len);
+		out[len] = '\0';
+	}
+}
+
+static int histogram(const struct ctx *c)
+{
+	const struct settings *s = c->s;
+	char name[ARTIFACT_NAME_MAX], err[512], path[SETTINGS_PATH_MAX + ARTIFACT_NAME_MAX + 2];
+	if (name_for(c, ARTIFACT_HISTOGRAM, name, sizeof name)) {
+		failed(c, "histogram", "file name too long");
+		return -1;
+	}
+	uint64_t t0 = loop_now_us();
+	struct dumpfile f;
+	if (dumpdir_begin(s->dump_dir, name, ARTIFACT_HISTOGRAM, s->dump_min_free,
+			  SMALL_FILE_EXPECT, &f, err, sizeof err)) {
+		failed(c, "histogram", err);
+		return -1;
+	}
+	struct jvm_target t = {s->proc_root, c->j->pid, c->j->pidfd};
+	const char *args[ATTACH_ARGS] = {"GC.class_histogram", NULL, NULL};
+	size_t got = 0;
+	int truncated = 0;
+	int st = jvm_attach_run(&t, "jcmd", args, f.fd, HISTOGRAM_MAX, remaining_ms(c), &got,
+				&truncated, err, sizeof err);
+	if (st != 0) {
+		if (st > 0)
+			snprintf(err, sizeof err, "the JVM answered status %d", st);
+		dumpdir_abort(&f);
+		failed(c, "histogram", err);
+		return -1;
+	}
+	char top[256];
+	top_class(f.fd, top, sizeof top);
+	uint64_t bytes;
+	unsigned removed;
+	if (dumpdir_commit(&f, s->dump_min_free, s->dump_keep, &bytes, &removed, err, sizeof err)) {
+		failed(c, "histogram", err);
+		return -1;
+	}
+	snprintf(path, sizeof path, "%s/%s", s->dump_dir, name);
+	written(c, "histogram", path, bytes, t0, top[0] ? "top_class" : NULL, top);
+	return 0;
+}
+
+/* What the JVM printed ("Dumping heap to ...", then "Heap dump file
+ * created [...]" or why not), joined into one line for the log. */
+static void reply_text(int fd, char *out, size_t size)
+{
+	ssize_t n = pread(fd, out, size - 1, 0);
+	out[n > 0 ? n : 0] = '\0';
+	for (char *p = out; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = p[1] ? ' ' : '\0';
+}
+
+/* Publishes a heap dump in the JVM's directory, seen through
+ * /proc/PID/root: renames it from its temporary name and removes the
+ * oldest beyond the keep count. The directory is the JVM user's: as another
+ * user without CAP_DAC_OVERRIDE this is done with that user's file-system
+ * ids (CAP_SETUID, CAP_SETGID); this child process exits right after. */
+static int publish_hprof(const char *dir, const char *from, const char *to, unsigned keep)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	int r = renameat(dfd, from, dfd, to) < 0 ? -errno : 0;
+	if (r == -EACCES || r == -EPERM) {
+		struct stat st;
+		if (fstat(dfd, &st) == 0) {
+			setfsgid(st.st_gid);
+			setfsuid(st.st_uid);
+			r = renameat(dfd, from, dfd, to) < 0 ? -errno : 0;
+		}
+	}
+	if (!r) {
+		unsigned removed;
+		dumpdir_rotate(dfd, ARTIFACT_HPROF, keep, &removed);
+	}
+	close(dfd);
+	return r;
+}
+
+static int heap_dump(const struct ctx *c)
+{
+	const struct settings *s = c->s;
+	char name[ARTIFACT_NAME_MAX], temp[ARTIFACT_NAME_MAX + 16], err[1400];
+	char view[SETTINGS_PATH_MAX * 2 + 64], arg[ATTACH_ARG_MAX];
+	if (name_for(c, ARTIFACT_HPROF, name, sizeof name) ||
+	    artifact_temp_name(temp, sizeof temp, name, "jvmhd0")) {
+		failed(c, "heap_dump", "file name too long");
+		return -1;
+	}
+	/* The directory as the JVM sees it is its root's. */
+	snprintf(view, sizeof view, "%s/%d/root%s", s->proc_root, (int)c->j->pid,
+		 s->jvm_heap_dump_dir);
+	struct stat st;
+	if (stat(view, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(err, sizeof err,
+			 "JVM_HEAP_DUMP_DIR=%s is not a directory in the app's container (%s)",
+			 s->jvm_heap_dump_dir, strerror(errno ? errno : ENOTDIR));
+		failed(c, "heap_dump", err);
+		return -1;
+	}
+	/* A gzipped dump is usually a third of the heap or less; the
+	 * container's usage bounds the heap. */
+	int64_t avail = dumpdir_free_bytes(view);
+	uint64_t expect = c->j->usage_bytes / 2;
+	if (avail >= 0 && (uint64_t)avail < s->dump_min_free + expect) {
+		snprintf(err, sizeof err,
+			 "%s has %lld bytes free; a dump of about %llu would leave less than "
+			 "DUMP_MIN_FREE=%llu",
+			 s->jvm_heap_dump_dir, (long long)avail, (unsigned long long)expect,
+			 (unsigned long long)s->dump_min_free);
+		failed(c, "heap_dump", err);
+		return -1;
+	}
+	int n = snprintf(arg, sizeof arg, "GC.heap_dump -gz=1 %s/%s", s->jvm_heap_dump_dir, temp);
+	if (n < 0 || (size_t)n >= sizeof arg) {
+		failed(c, "heap_dump", "JVM_HEAP_DUMP_DIR too long for the attach protocol");
+		return -1;
+	}
+	int out = memfd_create("jvm-reply", MFD_CLOEXEC);
+	if (out < 0) {
+		failed(c, "heap_dump", "memfd_create failed");
+		return -1;
+	}
+	uint64_t t0 = loop_now_us();
+	struct jvm_target t = {s->proc_root, c->j->pid, c->j->pidfd};
+	const char *args[ATTACH_ARGS] = {arg, NULL, NULL};
+	size_t got = 0;
+	int truncated = 0;
+	int r = jvm_attach_run(&t, "jcmd", args, out, 4096, remaining_ms(c), &got, &truncated, err,
+			       sizeof err);
+	char reply[512];
+	reply_text(out, reply, sizeof reply);
+	close(out);
+	char tview[sizeof view + sizeof temp + 2];
+	snprintf(tview, sizeof tview, "%s/%s", view, temp);
+	/* HotSpot answers status 0 to a dump it could not write ("Unable to
+	 * create ...: File exists"): only its own words and the file say so. */
+	if (r == 0 && !strstr(reply, "Heap dump file created")) {
+		r = -EIO;
+		snprintf(err, sizeof err, "the JVM wrote no dump: %s", reply[0] ? reply : "no reply");
+	}
+	if (r != 0 || stat(tview, &st) < 0) {
+		if (r >= 0)
+			snprintf(err, sizeof err, "the JVM wrote no dump: %s",
+				 reply[0] ? reply : "no reply");
+		unlink(tview);
+		failed(c, "heap_dump", err);
+		return -1;
+	}
+	int e = publish_hprof(view, temp, name, s->dump_keep);
+	if (e) {
+		snprintf(err, sizeof err, "cannot rename %s to %s in %s: %s", temp, name,
+			 s->jvm_heap_dump_dir, strerror(-e));
+		failed(c, "heap_dump", err);
+		return -1;
+	}
+	char path[SETTINGS_PATH_MAX + ARTIFACT_NAME_MAX + 2];
+	snprintf(path, sizeof path, "%s/%s", s->jvm_heap_dump_dir, name);
+	written(c, "heap_dump", path, (uint64_t)st.st_size, t0, "written_by", "jvm");
+	return 0;
+}
+
+static int pprof(const struct ctx *c)
+{
+	const struct settings *s = c->s;
+	char name[ARTIFACT_NAME_MAX], err[512], path[SETTINGS_PATH_MAX + ARTIFACT_NAME_MAX + 2];
+	struct http_target target, *tp = NULL;
+	if (s->go_pprof[0]) {
+		const char *why;
+		if (http_target_parse(s->go_pprof, &target, &why)) {
+			failed(c, "pprof", why);
+			return -1;
+		}
+		tp = &target;
+	}
+	if (name_for(c, ARTIFACT_PPROF, name, sizeof name)) {
+		failed(c, "pprof", "file name too long");
+		return -1;
+	}
+	uint64_t t0 = loop_now_us();
+	struct dumpfile f;
+	if (dumpdir_begin(s->dump_dir, name, ARTIFACT_PPROF, s->dump_min_free, SMALL_FILE_EXPECT,
+			  &f, err, sizeof err)) {
+		failed(c, "pprof", err);
+		return -1;
+	}
+	int port = 0;
+	int timeout = remaining_ms(c);
+	ssize_t n = pprof_fetch(s->proc_root, c->j->pid, tp, f.fd, PPROF_MAX,
+				timeout < PPROF_PORT_TIMEOUT_MS ? timeout : PPROF_PORT_TIMEOUT_MS,
+				&port, err, sizeof err);
+	if (n < 0) {
+		dumpdir_abort(&f);
+		failed(c, "pprof", err);
+		return -1;
+	}
+	uint64_t bytes;
+	unsigned removed;
+	if (dumpdir_commit(&f, s->dump_min_free, s->dump_keep, &bytes, &removed, err, sizeof err)) {
+		failed(c, "pprof", err);
+		return -1;
+	}
+	snprintf(path, sizeof path, "%s/%s", s->dump_dir, name);
+	char portbuf[16];
+	snprintf(portbuf, sizeof portbuf, "%d", port);
+	written(c, "pprof", path, bytes, t0, "port", portbuf);
+	return 0;
+}
+
+int runtime_act_run(const struct settings *s, const struct job *j, uint64_t budget_us)
+{
+	struct ctx c = {.s = s, .j = j, .deadline_us = loop_now_us() + budget_us};
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	c.secs = now.tv_sec;
+	c.millis = now.tv_nsec / 1000000;
+	/* The pod's name: every container of a pod shares its UTS namespace. */
+	if (gethostname(c.host, sizeof c.host) < 0)
+		c.host[0] = '\0';
+	c.host[sizeof c.host - 1] = '\0';
+	int bad = 0;
+	/* The histogram first: it is quick and names the class even when the
+	 * heap dump that follows is cut short by the OOM killer. */
+	if (j->actions & ACTION_HISTOGRAM)
+		bad |= histogram(&c);
+	if (j->actions & ACTION_HEAP_DUMP)
+		bad |= heap_dump(&c);
+	if (j->actions & ACTION_PPROF)
+		bad |= pprof(&c);
+	return bad ? 1 : 0;
+}
