@@ -108,6 +108,9 @@ static int launch(struct jobs *j, const struct settings *s, struct slot *sl)
 		sigset_t all;
 		sigemptyset(&all);
 		sigprocmask(SIG_SETMASK, &all, NULL);
+		/* The deadline must end this process, whatever handler the
+		 * parent had for SIGALRM. */
+		signal(SIGALRM, SIG_DFL);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		uint64_t secs = (s->action_timeout_us + 999999) / 1000000;
 		alarm((unsigned)secs);

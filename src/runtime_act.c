@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,20 @@
 /* Each port of a Go program gets this long to connect and to send each
  * piece of its profile: a pprof handler answers in milliseconds. */
 #define PPROF_PORT_TIMEOUT_MS 5000
+
+/* The file being written, for the deadline's handler: the child ends at
+ * ACTION_TIMEOUT by SIGALRM, and takes its temporary file with it. */
+static struct dumpfile *volatile writing;
+
+static void on_deadline(int signo)
+{
+	struct dumpfile *f = writing;
+	if (f && f->dirfd >= 0)
+		unlinkat(f->dirfd, f->temp, 0);
+	/* Still end by SIGALRM, so the parent reports a timeout. */
+	signal(signo, SIG_DFL);
+	raise(signo);
+}
 
 struct ctx {
 	const struct settings *s;
@@ -138,6 +153,7 @@ static int histogram(const struct ctx *c)
 		failed(c, "histogram", err);
 		return -1;
 	}
+	writing = &f;
 	struct jvm_target t = {s->proc_root, c->j->pid, c->j->pidfd};
 	const char *args[ATTACH_ARGS] = {"GC.class_histogram", NULL, NULL};
 	size_t got = 0;
@@ -147,6 +163,7 @@ static int histogram(const struct ctx *c)
 	if (st != 0) {
 		if (st > 0)
 			snprintf(err, sizeof err, "the JVM answered status %d", st);
+		writing = NULL;
 		dumpdir_abort(&f);
 		failed(c, "histogram", err);
 		return -1;
@@ -155,6 +172,7 @@ static int histogram(const struct ctx *c)
 	top_class(f.fd, top, sizeof top);
 	uint64_t bytes;
 	unsigned removed;
+	writing = NULL; /* from here the file is published or gone */
 	if (dumpdir_commit(&f, s->dump_min_free, s->dump_keep, &bytes, &removed, err, sizeof err)) {
 		failed(c, "histogram", err);
 		return -1;
@@ -309,18 +327,21 @@ static int pprof(const struct ctx *c)
 		failed(c, "pprof", err);
 		return -1;
 	}
+	writing = &f;
 	int port = 0;
 	int timeout = remaining_ms(c);
 	ssize_t n = pprof_fetch(s->proc_root, c->j->pid, tp, f.fd, PPROF_MAX,
 				timeout < PPROF_PORT_TIMEOUT_MS ? timeout : PPROF_PORT_TIMEOUT_MS,
 				&port, err, sizeof err);
 	if (n < 0) {
+		writing = NULL;
 		dumpdir_abort(&f);
 		failed(c, "pprof", err);
 		return -1;
 	}
 	uint64_t bytes;
 	unsigned removed;
+	writing = NULL; /* from here the file is published or gone */
 	if (dumpdir_commit(&f, s->dump_min_free, s->dump_keep, &bytes, &removed, err, sizeof err)) {
 		failed(c, "pprof", err);
 		return -1;
@@ -343,6 +364,8 @@ int runtime_act_run(const struct settings *s, const struct job *j, uint64_t budg
 	if (gethostname(c.host, sizeof c.host) < 0)
 		c.host[0] = '\0';
 	c.host[sizeof c.host - 1] = '\0';
+	struct sigaction sa = {.sa_handler = on_deadline};
+	sigaction(SIGALRM, &sa, NULL);
 	int bad = 0;
 	/* The histogram first: it is quick and names the class even when the
 	 * heap dump that follows is cut short by the OOM killer. */
