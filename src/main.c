@@ -103,6 +103,28 @@ static void log_start(const struct settings *s, const char *caps)
 	log_end(&l);
 }
 
+/* The JVM actions reach a JVM of another user only with CAP_SETUID and
+ * CAP_SETGID (its attach socket is 0600). Said once at start; each JVM it
+ * then concerns gets an action_disabled line of its own. */
+static void check_action_capabilities(const struct settings *s, const struct caps_have *have)
+{
+	unsigned jvm = (s->warning_actions | s->critical_actions) &
+		       (ACTION_HISTOGRAM | ACTION_HEAP_DUMP);
+	struct log_line l;
+	if (jvm && !(have->setuid && have->setgid) && log_begin(&l, LOG_INFO, "actions_limited")) {
+		char acts[80];
+		settings_format_actions(jvm, acts, sizeof acts);
+		log_str(&l, "action", acts);
+		log_str(&l, "reason",
+			"CAP_SETUID and CAP_SETGID missing: only JVMs of the sidecar's own user can "
+			"be reached");
+		log_str(&l, "fix",
+			"add SETUID and SETGID to the sidecar's securityContext.capabilities.add "
+			"(see k8s/java.yaml)");
+		log_end(&l);
+	}
+}
+
 /* The start-up capability check, made on what the first scan found: exit 3
  * if nothing can be watched or signalled for want of a capability; name each
  * process we cannot see when some can be watched. */
@@ -222,6 +244,7 @@ int main(int argc, char **argv)
 	if (r)
 		die_setup(EXIT_PROC, "cannot list the /proc root", strerror(-r));
 	check_capabilities(w, &s);
+	check_action_capabilities(&s, &have);
 
 	struct loop lp;
 	if ((r = loop_init(&lp, epfd, sigfd, &s, &cli, environ, w)))

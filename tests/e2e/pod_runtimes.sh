@@ -185,8 +185,13 @@ for p in $nginx_host $nginx_workers; do
 	alive "$p" || fail "nginx process $p died"
 done
 [ "$(workers)" = "$nginx_workers" ] || fail "nginx's workers changed: $(workers)"
-masters=$(ps -eo pid=,args= | grep -c '[n]ginx: master process' || true)
-[ "$masters" = 1 ] || fail "$masters nginx masters run: $(ps -eo pid,args | grep '[n]ginx')"
+# Masters in the pod (its PID namespace), whatever runs on the host.
+podns=$(readlink "/proc/$nginx_host/ns/pid")
+masters=0
+for p in $(pgrep -f '^nginx: master process'); do
+	[ "$(readlink "/proc/$p/ns/pid" 2>/dev/null)" = "$podns" ] && masters=$((masters + 1))
+done
+[ "$masters" = 1 ] || fail "$masters nginx masters run in the pod: $(ps -eo pid,args | grep '[n]ginx')"
 grep -E "event=signal_sent pid=($nginx|$(echo "$nginx_workers" | while read -r w; do awk '/^NSpid/ {print $NF}' "/proc/$w/status"; done | paste -sd'|')) " "$WORK/sidecar.log" &&
 	fail "nginx was sent a signal"
 pass "nginx: no signal, one master, workers unchanged"
