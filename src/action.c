@@ -129,7 +129,7 @@ static int send(const struct settings *s, struct wproc *p, const struct containe
 static void node_snapshot(const struct settings *s, struct wproc *p, const struct container *ct,
 			  enum level level, int signo)
 {
-	if (send(s, p, ct, level, signo, false, "action_sent"))
+	if (send(s, p, ct, level, signo, false, "action_sent") || s->dry_run)
 		return;
 	char link[SETTINGS_PATH_MAX + 32], cwd[PATH_MAX];
 	snprintf(link, sizeof link, "%s/%d/cwd", s->proc_root, (int)p->pid);

@@ -55,4 +55,13 @@ struct attach_ids {
  * garbled. buf is NUL-terminated. */
 int attach_parse_status(const char *buf, struct attach_ids *out);
 
+/* The class in the first row of GC.class_histogram's output (buf, len;
+ * need not be NUL-terminated):
+ *    num     #instances         #bytes  class name (module)
+ *   -------------------------------------------------------
+ *      1:        102400      107374592  [B (java.base@17.0.15)
+ * Copies "[B" into cls and returns its length; 0 when there is no such row
+ * or the name does not fit in size - 1 bytes. */
+size_t attach_histogram_top(const char *buf, size_t len, char *cls, size_t size);
+
 #endif

@@ -1,12 +1,10 @@
 /* pprof_fetch: fetches a Go program's heap profile from its own
  * net/http/pprof endpoint, as `go tool pprof` would.
  *
- * Discovery: the process's listening TCP sockets are the socket inodes of
- * /proc/PID/fd (readlink "socket:[N]") that appear in state LISTEN in
- * /proc/PID/net/tcp and tcp6 (its own network namespace). Ports are tried
+ * Discovery: the process's listening TCP sockets (pprof_ports.c), tried
  * 6060 first (the port of net/http/pprof's documentation), then in
- * ascending order; a port that does not answer with 200 and a gzip body is
- * skipped, never the end. Connections go to loopback (127.0.0.1 or ::1,
+ * ascending order (pprof_plan.c); a port that does not answer with 200 and
+ * a gzip body is skipped, never the end. Connections go to loopback (127.0.0.1 or ::1,
  * and 127.0.0.1 when ::1 is unreachable for a socket on ::) unless the
  * socket is bound to another address. An explicit target (http_target)
  * replaces discovery. Loopback is ours only in the process's network
@@ -34,8 +32,9 @@
 
 #include "http_reply.h"
 #include "nettcp.h"
+#include "pprof_plan.h"
+#include "pprof_ports.h"
 
-#define PPROF_HEAP_PATH HTTP_TARGET_PATH_DEFAULT
 
 /* target: NULL to discover the ports of <proc_root>/<pid>. On success the
  * profile (gzip bytes, as served) is in out_fd, from its current offset, and
@@ -53,24 +52,4 @@ ssize_t pprof_fetch(const char *proc_root, pid_t pid, const struct http_target *
 		    size_t errsz);
 
 /* At most this many ports are tried, each up to timeout_ms per wait. */
-#define PPROF_PORTS_MAX 32
-
-/* The listening TCP sockets of <proc_root>/<pid>, one per port, in the order
- * pprof_fetch tries them. Returns how many (at most max), or -errno with err
- * set (-ESRCH: no such process); *more counts the ports left out beyond max.
- * Streams the net files with a fixed buffer: a host's table may hold many
- * thousands of lines. */
-ssize_t pprof_listening(const char *proc_root, pid_t pid, struct nettcp_listen *out,
-			size_t max, size_t *more, char *err, size_t errsz);
-
-/* Pure: keeps one socket per port (an IPv4 one over an IPv6 one: 127.0.0.1
- * needs no IPv6 on loopback) and orders them 6060 first, then ascending.
- * Returns the new count. */
-size_t pprof_order_ports(struct nettcp_listen *l, size_t n);
-
-/* Pure: where to connect for a listening socket, path PPROF_HEAP_PATH:
- * 0.0.0.0 -> 127.0.0.1, :: -> ::1, ::ffff:a.b.c.d -> a.b.c.d (0.0.0.0 ->
- * 127.0.0.1), another address -> itself. */
-void pprof_target_of(const struct nettcp_listen *l, struct http_target *t);
-
 #endif

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "elfsect.h"
+#include "procscan.h"
 
 /* How much of each file is read. The command line only for the options
  * before the script or main class (node's, the JVM's) and the process
@@ -20,32 +21,6 @@
 #define PROCINFO_ENV_VALUE_MAX 1024
 /* A maps line is at most PATH_MAX plus about 80 bytes of fields. */
 #define PROCINFO_MAPS_BUF 8192
-
-/* Reads up to size - 1 bytes of a file under dirfd, NUL-terminated.
- * Returns the length or -errno. */
-static ssize_t read_at(int dirfd, const char *name, char *buf, size_t size)
-{
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	size_t n = 0;
-	while (n < size - 1) {
-		ssize_t r = read(fd, buf + n, size - 1 - n);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			int e = -errno;
-			close(fd);
-			return e;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	close(fd);
-	buf[n] = '\0';
-	return (ssize_t)n;
-}
 
 static const uint32_t all_maps = RUNTIME_MAP_LIBJVM | RUNTIME_MAP_LIBJ9VM | RUNTIME_MAP_LIBNODE |
 				 RUNTIME_MAP_LIBPYTHON | RUNTIME_MAP_LIBOOMSENTRY;
@@ -208,16 +183,16 @@ int procinfo_classify(const char *proc_root, pid_t pid, struct runtime_info *out
 		f.exe = exe;
 	}
 	char comm[64];
-	ssize_t ncomm = read_at(dirfd, "comm", comm, sizeof comm);
+	ssize_t ncomm = proc_read_at(dirfd, "comm", comm, sizeof comm);
 	if (ncomm >= 0) {
 		if (ncomm > 0 && comm[ncomm - 1] == '\n')
 			comm[ncomm - 1] = '\0';
 		f.comm = comm;
 	}
-	/* One byte more than the bound tells a cut last argument: read_at
+	/* One byte more than the bound tells a cut last argument: proc_read_at
 	 * keeps the last byte for its terminator. */
 	char cmdline[PROCINFO_CMDLINE_MAX + 1];
-	ssize_t ncmd = read_at(dirfd, "cmdline", cmdline, sizeof cmdline);
+	ssize_t ncmd = proc_read_at(dirfd, "cmdline", cmdline, sizeof cmdline);
 	if (ncmd > 0) {
 		f.cmdline = cmdline;
 		f.cmdline_len = (size_t)ncmd;

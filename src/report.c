@@ -53,6 +53,11 @@ static void print_plan(const struct settings *s, const struct wproc *p,
 			log_quote_logfmt(q, sizeof q, pl.signal_skip);
 			fprintf(out, " skip_%s=%s", policy_level_name(levels[i]), q);
 		}
+		/* And why a runtime action configured for it would not run. */
+		if (pl.action_skip) {
+			log_quote_logfmt(q, sizeof q, pl.action_skip);
+			fprintf(out, " action_skip_%s=%s", policy_level_name(levels[i]), q);
+		}
 	}
 }
 

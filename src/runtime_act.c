@@ -94,54 +94,44 @@ static void written(const struct ctx *c, const char *action, const char *path, u
 	}
 }
 
+/* Publishes a file written into DUMP_DIR and logs it, or why not. */
+static int publish(const struct ctx *c, struct dumpfile *f, const char *action, uint64_t t0,
+		   const char *extra_key, const char *extra)
+{
+	const struct settings *s = c->s;
+	char err[512], path[SETTINGS_PATH_MAX + ARTIFACT_NAME_MAX + 2];
+	uint64_t bytes;
+	unsigned removed;
+	writing = NULL; /* from here the file is published or gone */
+	if (dumpdir_commit(f, s->dump_min_free, s->dump_keep, &bytes, &removed, err, sizeof err)) {
+		failed(c, action, err);
+		return -1;
+	}
+	snprintf(path, sizeof path, "%s/%s", s->dump_dir, f->final);
+	written(c, action, path, bytes, t0, extra_key, extra);
+	return 0;
+}
+
 static int name_for(const struct ctx *c, enum artifact_kind k, char *out, size_t size)
 {
 	return artifact_name(out, size, c->host, c->j->comm, c->j->pid, c->secs, c->millis,
 			     policy_level_name(c->j->level), k);
 }
 
-/* The first row of a class histogram ("   1:   120  125829120  LeakyCache$Entry"),
- * for the log: the class that holds the most. */
+/* The class that holds the most, for the log line. */
 static void top_class(int fd, char *out, size_t size)
 {
 	char buf[4096];
+	ssize_t n = pread(fd, buf, sizeof buf, 0);
 	out[0] = '\0';
-	ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
-	char *line = strstr(buf, "\n   1:");
-	if (!line && strncmp(buf, "   1:", 5) == 0)
-		line = buf - 1;
-	if (!line)
-		return;
-	/* "1:", instances, bytes, then the class name to the end of the line.
-	 * strtoull, not sscanf: in the static glibc build sscanf alone adds
-	 * about 90 KiB to the sidecar. */
-	char *p = strchr(line + 1, ':');
-	if (!p)
-		return;
-	for (int field = 0; field < 2; field++) {
-		char *end;
-		strtoull(p + 1, &end, 10);
-		if (end == p + 1)
-			return;
-		p = end - 1;
-	}
-	p++;
-	while (*p == ' ')
-		p++;
-	size_t len = strcspn(p, " \r\n");
-	if (len && len < size) {
-		memcpy(out, p, len);
-		out[len] = '\0';
-	}
+	if (n > 0)
+		attach_histogram_top(buf, (size_t)n, out, size);
 }
 
 static int histogram(const struct ctx *c)
 {
 	const struct settings *s = c->s;
-	char name[ARTIFACT_NAME_MAX], err[512], path[SETTINGS_PATH_MAX + ARTIFACT_NAME_MAX + 2];
+	char name[ARTIFACT_NAME_MAX], err[512];
 	if (name_for(c, ARTIFACT_HISTOGRAM, name, sizeof name)) {
 		failed(c, "histogram", "file name too long");
 		return -1;
@@ -170,16 +160,7 @@ static int histogram(const struct ctx *c)
 	}
 	char top[256];
 	top_class(f.fd, top, sizeof top);
-	uint64_t bytes;
-	unsigned removed;
-	writing = NULL; /* from here the file is published or gone */
-	if (dumpdir_commit(&f, s->dump_min_free, s->dump_keep, &bytes, &removed, err, sizeof err)) {
-		failed(c, "histogram", err);
-		return -1;
-	}
-	snprintf(path, sizeof path, "%s/%s", s->dump_dir, name);
-	written(c, "histogram", path, bytes, t0, top[0] ? "top_class" : NULL, top);
-	return 0;
+	return publish(c, &f, "histogram", t0, top[0] ? "top_class" : NULL, top);
 }
 
 /* What the JVM printed ("Dumping heap to ...", then "Heap dump file
@@ -306,7 +287,7 @@ static int heap_dump(const struct ctx *c)
 static int pprof(const struct ctx *c)
 {
 	const struct settings *s = c->s;
-	char name[ARTIFACT_NAME_MAX], err[512], path[SETTINGS_PATH_MAX + ARTIFACT_NAME_MAX + 2];
+	char name[ARTIFACT_NAME_MAX], err[512];
 	struct http_target target, *tp = NULL;
 	if (s->go_pprof[0]) {
 		const char *why;
@@ -339,18 +320,9 @@ static int pprof(const struct ctx *c)
 		failed(c, "pprof", err);
 		return -1;
 	}
-	uint64_t bytes;
-	unsigned removed;
-	writing = NULL; /* from here the file is published or gone */
-	if (dumpdir_commit(&f, s->dump_min_free, s->dump_keep, &bytes, &removed, err, sizeof err)) {
-		failed(c, "pprof", err);
-		return -1;
-	}
-	snprintf(path, sizeof path, "%s/%s", s->dump_dir, name);
 	char portbuf[16];
 	snprintf(portbuf, sizeof portbuf, "%d", port);
-	written(c, "pprof", path, bytes, t0, "port", portbuf);
-	return 0;
+	return publish(c, &f, "pprof", t0, "port", portbuf);
 }
 
 int runtime_act_run(const struct settings *s, const struct job *j, uint64_t budget_us)

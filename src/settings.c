@@ -99,7 +99,7 @@ static const struct setting_def defs[] = {
 	 F(dump_min_free)},
 	{"jvm_heap_dump_dir", "JVM_HEAP_DUMP_DIR", "jvm-heap-dump-dir", "", "DIR",
 	 "a directory, as the JVM's container sees it, where a JVM writes its heap dump at "
-	 "heap_dump; unset: no heap dumps", SETTING_PATH, F(jvm_heap_dump_dir)},
+	 "heap_dump; unset: no heap dumps", SETTING_ABS_PATH, F(jvm_heap_dump_dir)},
 	{"go_pprof", "GO_PPROF", "go-pprof", "", "PORT|URL",
 	 "where Go apps serve net/http/pprof (6060, or http://127.0.0.1:6060/debug/pprof/heap); "
 	 "unset: each app's listening ports are tried", SETTING_URL, F(go_pprof)},
@@ -283,7 +283,8 @@ int settings_table_set(const struct setting_def *d, struct settings *s, const ch
 	int r = -EINVAL;
 	/* A path or address whose default is "unset" may be set back to it,
 	 * and --print-config writes it so. */
-	if ((d->kind == SETTING_PATH || d->kind == SETTING_URL) && !d->def[0] && !v[0]) {
+	if ((d->kind == SETTING_PATH || d->kind == SETTING_ABS_PATH || d->kind == SETTING_URL) &&
+	    !d->def[0] && !v[0]) {
 		*(char *)field = '\0';
 		return 0;
 	}
@@ -300,6 +301,14 @@ int settings_table_set(const struct setting_def *d, struct settings *s, const ch
 	case SETTING_PATTERNS:
 		return commfilter_parse(v, field, why);
 	case SETTING_PATH:
+		return path_parse(v, field, why);
+	case SETTING_ABS_PATH:
+		/* A JVM resolves a relative path against its own working
+		 * directory, which the sidecar cannot know. */
+		if (v[0] && v[0] != '/') {
+			*why = "must be an absolute path (as the JVM's container sees it)";
+			return -EINVAL;
+		}
 		return path_parse(v, field, why);
 	case SETTING_SIZE:
 		return units_parse_size(v, field, why);
@@ -367,6 +376,7 @@ void settings_table_show(const struct setting_def *d, const struct settings *s, 
 		return;
 	case SETTING_PATTERNS:
 	case SETTING_PATH:
+	case SETTING_ABS_PATH:
 	case SETTING_URL:
 		text = field;
 		break;
@@ -599,15 +609,6 @@ static int check_together(const struct settings *s, char *err, size_t errsz)
 		     "invalid settings WARNING_SIGNAL and CRITICAL_SIGNAL: both are %s; the app "
 		     "could not tell the levels apart",
 		     a);
-		return -EINVAL;
-	}
-	/* The JVM resolves a relative path against its own working directory,
-	 * which the sidecar cannot know to check space or report the file. */
-	if (s->jvm_heap_dump_dir[0] && s->jvm_heap_dump_dir[0] != '/') {
-		errf(err, errsz,
-		     "invalid setting JVM_HEAP_DUMP_DIR=\"%s\": must be an absolute path (as the "
-		     "JVM's container sees it)",
-		     s->jvm_heap_dump_dir);
 		return -EINVAL;
 	}
 	return 0;

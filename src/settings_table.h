@@ -20,6 +20,7 @@ enum setting_kind {
 	SETTING_LOG_LEVEL,  /* enum log_level */
 	SETTING_PATTERNS,   /* char[SETTINGS_LIST_MAX], a commfilter list */
 	SETTING_PATH,       /* char[SETTINGS_PATH_MAX], a directory */
+	SETTING_ABS_PATH,   /* the same, absolute */
 	SETTING_SIZE,       /* uint64_t bytes */
 	SETTING_COUNT,      /* unsigned, min to max */
 	SETTING_ACTIONS,    /* unsigned, enum runtime_action bits */

@@ -16,7 +16,10 @@ expect() { # expect PID KEY=VALUE...
 once v1 >"$WORK/out" || fail "--once on the v1 tree exited $?"
 expect 100 'comm="leaky app) x"' cgroup=/pod/app usage_bytes=104857600 working_set_bytes=83886080 \
 	limit_bytes=134217728 pct=62.5 level=normal catches_warning=yes catches_critical=yes
-expect 101 comm=sleep limit_bytes=134217728 catches_warning=no catches_critical=no
+expect 100 runtime=native action_warning=SIGUSR1 action_critical=SIGUSR2
+expect 101 comm=sleep limit_bytes=134217728 catches_warning=no catches_critical=no \
+	runtime=native action_warning=none action_critical=none \
+	'skip_warning="no handler: the signal would kill or stop it"'
 expect 102 comm=ignorer catches_warning=no
 expect 200 limit_bytes=max level=none pct=-
 expect 500 comm=cachey usage_bytes=125829120 working_set_bytes=20971520 level=normal

@@ -1,6 +1,7 @@
 /* Fuzzes the HotSpot attach protocol (attach_proto.c): the status line at
  * the head of whatever a peer on the JVM's socket sends, the request built
- * from commands and arguments, and the NSpid/Gid lines of a status file.
+ * from commands and arguments, the NSpid/Gid lines of a status file, and
+ * the first row of a class histogram.
  *
  * The reply parser is fed the way jvm_attach.c feeds it, a growing prefix at
  * a time, so its answers must agree across prefixes: once a prefix is
@@ -100,8 +101,26 @@ static void check_status(const uint8_t *data, size_t size)
 	free(buf);
 }
 
+/* The histogram's first row: a class name copied whole or not at all. */
+static void check_histogram(const uint8_t *data, size_t size)
+{
+	char *buf = fuzz_outbuf(size);
+	if (size)
+		memcpy(buf, data, size);
+	char cls[32];
+	memset(cls, 0xa5, sizeof cls);
+	size_t n = attach_histogram_top(buf, size, cls, sizeof cls);
+	FUZZ_CHECK(n < sizeof cls, "class name of %zu bytes", n);
+	if (n) {
+		FUZZ_CHECK(cls[n] == '\0' && strlen(cls) == n, "class name not terminated");
+		FUZZ_CHECK(memmem(buf, size, cls, n) != NULL, "class name not in the input");
+	}
+	free(buf);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	check_histogram(data, size);
 	check_reply(data, size);
 	check_request(data, size);
 	check_status(data, size);

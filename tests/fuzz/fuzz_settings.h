@@ -76,7 +76,11 @@ static void fuzz_check_reads_back(const struct settings *s)
 	/* Strings that no INI line can carry are left out of the comparison. */
 	bool strings = ini_can_carry("include", s->include) &&
 		       ini_can_carry("exclude", s->exclude) &&
-		       ini_can_carry("proc_root", s->proc_root);
+		       ini_can_carry("proc_root", s->proc_root) &&
+		       ini_can_carry("signal_comms", s->signal_comms) &&
+		       ini_can_carry("dump_dir", s->dump_dir) &&
+		       ini_can_carry("jvm_heap_dump_dir", s->jvm_heap_dump_dir) &&
+		       ini_can_carry("go_pprof", s->go_pprof);
 	if (!strings) {
 		free(text);
 		return;
@@ -102,6 +106,16 @@ static void fuzz_check_reads_back(const struct settings *s)
 	FUZZ_CHECK(strcmp(b.include, s->include) == 0, "include\n%s", text);
 	FUZZ_CHECK(strcmp(b.exclude, s->exclude) == 0, "exclude\n%s", text);
 	FUZZ_CHECK(strcmp(b.proc_root, s->proc_root) == 0, "proc_root\n%s", text);
+	FUZZ_CHECK(strcmp(b.signal_comms, s->signal_comms) == 0, "signal_comms\n%s", text);
+	FUZZ_CHECK(b.warning_actions == s->warning_actions, "warning_actions\n%s", text);
+	FUZZ_CHECK(b.critical_actions == s->critical_actions, "critical_actions\n%s", text);
+	FUZZ_CHECK(strcmp(b.dump_dir, s->dump_dir) == 0, "dump_dir\n%s", text);
+	FUZZ_CHECK(b.dump_keep == s->dump_keep, "dump_keep\n%s", text);
+	FUZZ_CHECK(b.dump_min_free == s->dump_min_free, "dump_min_free\n%s", text);
+	FUZZ_CHECK(strcmp(b.jvm_heap_dump_dir, s->jvm_heap_dump_dir) == 0, "jvm_heap_dump_dir\n%s",
+		   text);
+	FUZZ_CHECK(strcmp(b.go_pprof, s->go_pprof) == 0, "go_pprof\n%s", text);
+	FUZZ_CHECK(b.action_timeout_us == s->action_timeout_us, "action_timeout\n%s", text);
 	free(text);
 }
 

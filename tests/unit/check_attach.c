@@ -887,6 +887,34 @@ START_TEST(fake_other_owner)
 }
 END_TEST
 
+START_TEST(histogram_top_row)
+{
+	/* As OpenJDK 17 prints it, first rows of a leaking app. */
+	static const char real[] =
+		" num     #instances         #bytes  class name (module)\n"
+		"-------------------------------------------------------\n"
+		"   1:        103552      107581224  [B (java.base@17.0.15)\n"
+		"   2:        102400        3276800  LeakyCache$Entry\n";
+	char cls[64];
+	ck_assert_uint_eq(attach_histogram_top(real, sizeof real - 1, cls, sizeof cls), 2);
+	ck_assert_str_eq(cls, "[B");
+	static const char first[] = "   1:  5  6  Foo\r\n";
+	ck_assert_uint_eq(attach_histogram_top(first, sizeof first - 1, cls, sizeof cls), 3);
+	ck_assert_str_eq(cls, "Foo");
+	/* A name cut at the end of the buffer is still a name; one too long for
+	 * cls is none. */
+	ck_assert_uint_eq(attach_histogram_top(first, 15, cls, sizeof cls), 2);
+	ck_assert_uint_eq(attach_histogram_top(first, sizeof first - 1, cls, 3), 0);
+	static const char *const bad[] = {
+		"", "1:", "   1:", "   1: 5", "   1: 5 6", "   1: 5 6 ", "   1: x 6 Foo",
+		"   1: 5 y Foo", "  11: 5 6 Foo", "   2: 5 6 Foo", "a  1: 5 6 Foo", "   1:5 6 Foo",
+	};
+	for (size_t k = 0; k < sizeof bad / sizeof *bad; k++)
+		ck_assert_msg(attach_histogram_top(bad[k], strlen(bad[k]), cls, sizeof cls) == 0,
+			      "\"%s\" gave %s", bad[k], cls);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("attach");
@@ -896,6 +924,7 @@ static Suite *make_suite(void)
 	tcase_add_test(proto, status_of_real_replies);
 	tcase_add_test(proto, status_edges);
 	tcase_add_test(proto, status_ids);
+	tcase_add_test(proto, histogram_top_row);
 	suite_add_tcase(s, proto);
 
 	TCase *io = tcase_create("fake_jvm");

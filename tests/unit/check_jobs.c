@@ -98,6 +98,32 @@ static void wait_job(int epfd, struct jobs *j, int timeout_ms)
 	jobs_done(j, &s, (pid_t)(ev.data.u64 & 0xffffffffu));
 }
 
+/* The target, the loop's epoll set and the jobs under test. */
+struct bed {
+	pid_t server;
+	int pidfd, epfd;
+	struct jobs *j;
+};
+
+static void bed_up(struct bed *b)
+{
+	b->server = start_silent_server();
+	b->pidfd = deliver_open(b->server);
+	ck_assert_int_ge(b->pidfd, 0);
+	b->epfd = epoll_create1(EPOLL_CLOEXEC);
+	b->j = jobs_new(b->epfd);
+	ck_assert_ptr_nonnull(b->j);
+}
+
+static void bed_down(struct bed *b)
+{
+	jobs_free(b->j);
+	kill(b->server, SIGKILL);
+	waitpid(b->server, NULL, 0);
+	close(b->pidfd);
+	close(b->epfd);
+}
+
 static struct job job_for(pid_t pid, int pidfd, enum level level)
 {
 	struct job jb = {.pid = pid, .pidfd = pidfd, .level = level, .actions = ACTION_PPROF};
@@ -108,17 +134,15 @@ static struct job job_for(pid_t pid, int pidfd, enum level level)
 
 START_TEST(deadline_ends_a_hung_action)
 {
-	pid_t server = start_silent_server();
-	int pidfd = deliver_open(server);
-	int epfd = epoll_create1(EPOLL_CLOEXEC);
-	struct jobs *j = jobs_new(epfd);
-	struct job jb = job_for(server, pidfd, LEVEL_WARNING);
+	struct bed b;
+	bed_up(&b);
+	struct job jb = job_for(b.server, b.pidfd, LEVEL_WARNING);
 	uint64_t t0 = loop_now_us();
-	jobs_start(j, &s, &jb);
-	ck_assert(jobs_busy(j, server));
-	wait_job(epfd, j, 10000);
+	jobs_start(b.j, &s, &jb);
+	ck_assert(jobs_busy(b.j, b.server));
+	wait_job(b.epfd, b.j, 10000);
 	uint64_t took = loop_now_us() - t0;
-	ck_assert(!jobs_busy(j, server));
+	ck_assert(!jobs_busy(b.j, b.server));
 	ck_assert_uint_eq(count("event=action_started"), 1);
 	ck_assert_msg(count("event=action_timeout") == 1, "%s", logbuf);
 	/* SIGALRM at the deadline, not before. */
@@ -127,82 +151,64 @@ START_TEST(deadline_ends_a_hung_action)
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "test -z \"$(ls -A %s)\"", dir);
 	ck_assert_msg(system(cmd) == 0, "files left in the dump directory");
-	jobs_free(j);
-	kill(server, SIGKILL);
-	waitpid(server, NULL, 0);
-	close(pidfd);
-	close(epfd);
+	bed_down(&b);
 }
 END_TEST
 
 START_TEST(one_at_a_time_per_process)
 {
-	pid_t server = start_silent_server();
-	int pidfd = deliver_open(server);
-	int epfd = epoll_create1(EPOLL_CLOEXEC);
-	struct jobs *j = jobs_new(epfd);
-	struct job w = job_for(server, pidfd, LEVEL_WARNING);
-	struct job c = job_for(server, pidfd, LEVEL_CRITICAL);
-	jobs_start(j, &s, &w);
-	jobs_start(j, &s, &c);
+	struct bed b;
+	bed_up(&b);
+	struct job w = job_for(b.server, b.pidfd, LEVEL_WARNING);
+	struct job c = job_for(b.server, b.pidfd, LEVEL_CRITICAL);
+	jobs_start(b.j, &s, &w);
+	jobs_start(b.j, &s, &c);
 	/* The second waits; a lower level behind it changes nothing. */
-	jobs_start(j, &s, &w);
+	jobs_start(b.j, &s, &w);
 	ck_assert_uint_eq(count("event=action_started"), 1);
 	ck_assert_uint_eq(count("event=action_queued"), 1);
-	wait_job(epfd, j, 10000);
+	wait_job(b.epfd, b.j, 10000);
 	/* The first ended: the critical one runs now. */
 	ck_assert_uint_eq(count("event=action_started"), 2);
 	ck_assert(count("memory_level=critical") >= 2);
-	ck_assert(jobs_busy(j, server));
-	wait_job(epfd, j, 10000);
-	ck_assert(!jobs_busy(j, server));
+	ck_assert(jobs_busy(b.j, b.server));
+	wait_job(b.epfd, b.j, 10000);
+	ck_assert(!jobs_busy(b.j, b.server));
 	ck_assert_uint_eq(count("event=action_started"), 2);
 	ck_assert_uint_eq(count("event=action_timeout"), 2);
-	jobs_free(j);
-	kill(server, SIGKILL);
-	waitpid(server, NULL, 0);
-	close(pidfd);
-	close(epfd);
+	bed_down(&b);
 }
 END_TEST
 
 START_TEST(gone_target_needs_no_child)
 {
-	pid_t server = start_silent_server();
-	int pidfd = deliver_open(server);
-	kill(server, SIGKILL);
-	waitpid(server, NULL, 0);
-	int epfd = epoll_create1(EPOLL_CLOEXEC);
-	struct jobs *j = jobs_new(epfd);
-	struct job jb = job_for(server, pidfd, LEVEL_CRITICAL);
-	jobs_start(j, &s, &jb);
-	ck_assert(!jobs_busy(j, server));
+	struct bed b;
+	bed_up(&b);
+	kill(b.server, SIGKILL);
+	waitpid(b.server, NULL, 0);
+	struct job jb = job_for(b.server, b.pidfd, LEVEL_CRITICAL);
+	jobs_start(b.j, &s, &jb);
+	ck_assert(!jobs_busy(b.j, b.server));
 	ck_assert_uint_eq(count("event=action_started"), 0);
 	ck_assert_uint_eq(count("event=action_failed"), 0);
-	jobs_free(j);
-	close(pidfd);
-	close(epfd);
+	bed_down(&b);
 }
 END_TEST
 
 START_TEST(free_ends_running_children)
 {
-	pid_t server = start_silent_server();
-	int pidfd = deliver_open(server);
-	int epfd = epoll_create1(EPOLL_CLOEXEC);
-	struct jobs *j = jobs_new(epfd);
+	struct bed b;
+	bed_up(&b);
 	s.action_timeout_us = 60000000;
-	struct job jb = job_for(server, pidfd, LEVEL_WARNING);
-	jobs_start(j, &s, &jb);
-	ck_assert(jobs_busy(j, server));
+	struct job jb = job_for(b.server, b.pidfd, LEVEL_WARNING);
+	jobs_start(b.j, &s, &jb);
+	ck_assert(jobs_busy(b.j, b.server));
 	uint64_t t0 = loop_now_us();
-	jobs_free(j); /* kills and reaps the child, well before its deadline */
+	jobs_free(b.j); /* kills and reaps the child, well before its deadline */
+	b.j = jobs_new(b.epfd);
 	ck_assert(loop_now_us() - t0 < 5000000);
 	ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), 0); /* only the server is left */
-	kill(server, SIGKILL);
-	waitpid(server, NULL, 0);
-	close(pidfd);
-	close(epfd);
+	bed_down(&b);
 }
 END_TEST
 

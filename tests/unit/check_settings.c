@@ -275,6 +275,7 @@ static const struct bad bad_values[] = {
 
 	{"dump_dir", long_path},   {"dump_dir", "/dumps\001"},
 	{"jvm_heap_dump_dir", long_path}, {"jvm_heap_dump_dir", "/d\033"},
+	{"jvm_heap_dump_dir", "dumps"},   {"jvm_heap_dump_dir", "./dumps"},
 
 	{"dump_keep", ""},         {"dump_keep", "0"},       {"dump_keep", "1001"},
 	{"dump_keep", "-1"},       {"dump_keep", "2.5"},     {"dump_keep", "x"},
