@@ -127,14 +127,20 @@ void containers_read_limit(struct containers *reg, struct container *ct)
 		arm_v1_events(reg, ct);
 	else
 		drop_v1_events(ct);
-	if (log_begin(&l, ct->params_ok ? LOG_INFO : LOG_WARN, "container_limit")) {
+	/* A level beyond the limit can never be reached: the kernel kills
+	 * first. Loud, since the app then gets no warning at all. */
+	bool beyond = ct->params_ok && ct->params.critical_bytes > ct->limit_bytes;
+	if (log_begin(&l, ct->params_ok && !beyond ? LOG_INFO : LOG_WARN, "container_limit")) {
 		containers_log_name(&l, ct);
 		log_uint(&l, "limit_bytes", ct->limit_bytes);
 		log_uint(&l, "warning_bytes", ct->params.warning_bytes);
 		log_uint(&l, "critical_bytes", ct->params.critical_bytes);
 		if (!ct->params_ok)
 			log_str(&l, "problem", "warning is not below critical for this limit: unwatched");
-		else if (ct->params.critical_bytes > ct->limit_bytes)
+		else if (ct->params.warning_bytes > ct->limit_bytes)
+			log_str(&l, "problem",
+				"warning and critical are above the limit and cannot be reached");
+		else if (beyond)
 			log_str(&l, "problem", "critical is above the limit and cannot be reached");
 		log_end(&l);
 	}

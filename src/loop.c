@@ -45,6 +45,8 @@ static void rearm(struct loop *lp)
 	uint64_t next = watch_next_deadline(lp->w);
 	if (lp->next_rescan_us < next)
 		next = lp->next_rescan_us;
+	if (lp->config_check_us && lp->config_check_us < next)
+		next = lp->config_check_us;
 	arm_timer_at(lp->timerfd, next);
 }
 
@@ -66,19 +68,74 @@ int loop_init(struct loop *lp, int epfd, int sigfd, struct settings *s, const st
 		r = loop_add_fd(epfd, lp->timerfd, EPOLLIN, LOOP_TAG_TIMER, 0);
 	if (r)
 		return r;
+	lp->cw.fd = -1;
+	const char *path = settings_config_path(cli, envp);
+	if (path) {
+		int fd = config_watch_open(&lp->cw, path);
+		if (fd < 0 || loop_add_fd(epfd, fd, EPOLLIN, LOOP_TAG_CONFIG, 0) < 0) {
+			config_watch_close(&lp->cw);
+			struct log_line l;
+			if (log_begin(&l, LOG_WARN, "config_unwatched")) {
+				log_str(&l, "config", path);
+				log_errno(&l, fd < 0 ? -fd : errno);
+				log_str(&l, "effect", "the file is read again on SIGHUP only");
+				log_end(&l);
+			}
+		}
+	}
 	lp->next_rescan_us = loop_now_us() + s->rescan_interval_us;
 	rearm(lp);
 	return 0;
 }
 
-/* SIGHUP: read the file again; keep the old settings if the new ones fail. */
-static void reload(struct loop *lp)
+static void log_warning(void *ctx, const char *setting, const char *value, const char *why)
 {
+	(void)ctx;
+	struct log_line l;
+	if (log_begin(&l, LOG_WARN, "setting_warning")) {
+		log_str(&l, "setting", setting);
+		log_str(&l, "value", value);
+		log_str(&l, "why", why);
+		log_end(&l);
+	}
+}
+
+void loop_warn_settings(const struct settings *s)
+{
+	settings_warnings(s, log_warning, NULL);
+}
+
+struct changes {
+	unsigned n;
+};
+
+static void log_change(void *ctx, const char *key, const char *from, const char *to)
+{
+	struct changes *c = ctx;
+	c->n++;
+	struct log_line l;
+	if (log_begin(&l, LOG_INFO, "setting_changed")) {
+		log_str(&l, "setting", key);
+		log_str(&l, "from", from);
+		log_str(&l, "to", to);
+		log_end(&l);
+	}
+}
+
+/* SIGHUP or a changed file: read the file again; keep the old settings if
+ * the new ones fail. trigger: "sighup" or "file_change". */
+static void reload(struct loop *lp, const char *trigger)
+{
+	/* What is about to be read counts as loaded: a change made while it
+	 * is read wakes us again and differs from it. */
+	if (lp->cw.fd >= 0)
+		config_watch_loaded(&lp->cw);
 	char err[SETTINGS_ERR_MAX];
 	struct settings next;
 	if (settings_resolve(&next, lp->cli, lp->envp, err, sizeof err)) {
 		struct log_line l;
 		if (log_begin(&l, LOG_ERROR, "reload_failed")) {
+			log_str(&l, "trigger", trigger);
 			log_str(&l, "problem", err);
 			log_str(&l, "effect", "keeping the previous settings");
 			log_end(&l);
@@ -87,13 +144,19 @@ static void reload(struct loop *lp)
 	}
 	/* The /proc root is where everything we hold came from: not reloadable. */
 	memcpy(next.proc_root, lp->s->proc_root, sizeof next.proc_root);
+	struct settings before = *lp->s;
 	*lp->s = next;
 	log_configure(lp->s->log_level, lp->s->log_format);
 	watch_set_settings(lp->w, lp->s);
+	struct changes c = {0};
+	settings_each_change(&before, lp->s, log_change, &c);
+	loop_warn_settings(lp->s);
 	struct log_line l;
 	if (log_begin(&l, LOG_INFO, "reloaded")) {
 		const char *path = settings_config_path(lp->cli, lp->envp);
 		log_str(&l, "config", path ? path : "none");
+		log_str(&l, "trigger", trigger);
+		log_uint(&l, "changed", c.n);
 		log_end(&l);
 	}
 }
@@ -107,7 +170,7 @@ static int on_signal(struct loop *lp)
 		if (n != (ssize_t)sizeof si)
 			return 0;
 		if (si.ssi_signo == SIGHUP) {
-			reload(lp);
+			reload(lp, "sighup");
 		} else {
 			struct log_line l;
 			if (log_begin(&l, LOG_INFO, "stop")) {
@@ -125,6 +188,11 @@ static void on_timer(struct loop *lp)
 	uint64_t expirations;
 	(void)!read(lp->timerfd, &expirations, sizeof expirations);
 	uint64_t now = loop_now_us();
+	if (lp->config_check_us && now >= lp->config_check_us) {
+		lp->config_check_us = 0;
+		if (config_watch_changed(&lp->cw))
+			reload(lp, "file_change");
+	}
 	if (now >= lp->next_rescan_us) {
 		int r = watch_rescan(lp->w, now);
 		if (r) {
@@ -168,6 +236,11 @@ int loop_run(struct loop *lp)
 				break;
 			case LOOP_TAG_JOB:
 				action_job_done(lp->s, id);
+				break;
+			case LOOP_TAG_CONFIG:
+				/* Looked at once the burst of an update is over. */
+				config_watch_drain(&lp->cw);
+				lp->config_check_us = loop_now_us() + CONFIG_WATCH_SETTLE_US;
 				break;
 			}
 		}

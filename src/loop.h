@@ -1,11 +1,14 @@
 /* loop: the steady state. One epoll set multiplexes a signalfd (TERM, INT,
- * HUP), a timerfd (the poll interval) and one pidfd per known process (its
- * exit). Nothing here exits the program: errors are logged and the loop goes
+ * HUP), a timerfd (the poll interval), one pidfd per known process (its
+ * exit) and an inotify fd on the config file's directory (a changed file
+ * reloads as SIGHUP does). Nothing here exits the program: errors are logged and the loop goes
  * on; only a stop request or a broken epoll ends it. */
 #ifndef OOMSENTRY_LOOP_H
 #define OOMSENTRY_LOOP_H
 
 #include <stdint.h>
+
+#include "config_watch.h"
 
 struct cli;
 struct settings;
@@ -20,6 +23,7 @@ enum loop_tag {
 	LOOP_TAG_TIMER = 3,        /* the next read or rescan is due */
 	LOOP_TAG_CGROUP_EVENT = 4, /* a v1 threshold/OOM eventfd or v2 memory.events */
 	LOOP_TAG_JOB = 5,          /* a runtime action's child process ended (id: its pid) */
+	LOOP_TAG_CONFIG = 6,       /* the config file's directory changed */
 };
 
 /* Adds fd to the loop's epoll set under tag and id. Closing fd removes it.
@@ -35,7 +39,13 @@ struct loop {
 	char *const *envp;
 	struct watch *w;
 	uint64_t next_rescan_us;
+	struct config_watch cw;       /* the INI file, when there is one */
+	uint64_t config_check_us;     /* when to look at it again; 0: no need */
 };
+
+/* One level=warn line per setting that is valid but probably not meant
+ * (settings_warnings): at start and after each reload. */
+void loop_warn_settings(const struct settings *s);
 
 /* Monotonic clock in microseconds. */
 uint64_t loop_now_us(void);

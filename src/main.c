@@ -229,6 +229,7 @@ int main(int argc, char **argv)
 	char caps[256];
 	caps_describe(caps, sizeof caps);
 	log_start(&s, caps);
+	loop_warn_settings(&s);
 
 	int epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (epfd < 0)

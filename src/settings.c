@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <getopt.h>
 #include <ini.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
@@ -322,6 +323,13 @@ int settings_table_set(const struct setting_def *d, struct settings *s, const ch
 	/* Parsers that give no reason: the row has it. */
 	case SETTING_SIGNAL:
 		r = signame_parse(v, field);
+		/* SIGSTOP cannot be caught: it could never be a notification,
+		 * only a frozen app. */
+		if (!r && *(int *)field == SIGSTOP) {
+			*why = "SIGSTOP cannot be caught or handled: it would freeze the app, "
+			       "never tell it anything";
+			return -EINVAL;
+		}
 		break;
 	case SETTING_LOG_FORMAT:
 		r = log_format_parse(v, field);
@@ -653,11 +661,71 @@ int settings_resolve(struct settings *out, const struct cli *cli, char *const *e
 	return 0;
 }
 
+static void signal_warning(const char *var, int signo,
+			   void (*fn)(void *, const char *, const char *, const char *), void *ctx)
+{
+	char name[16];
+	signame_format(signo, name, sizeof name);
+	if (signame_meant_to_stop(signo))
+		fn(ctx, var, name,
+		   "meant to stop a process: it goes to every watched process of a container at "
+		   "that level, bystanders included, whether they handle it or not");
+	else if (signo == SIGTSTP || signo == SIGTTIN || signo == SIGTTOU)
+		fn(ctx, var, name,
+		   "stops a process that has no handler for it (such processes get it only with "
+		   "SIGNAL_UNHANDLED=true)");
+	else if (signo == SIGCONT || signo == SIGCHLD || signo == SIGURG || signo == SIGWINCH)
+		fn(ctx, var, name,
+		   "ignored by default and given meanings of their own by shells and servers: a "
+		   "poor notification");
+}
+
+void settings_warnings(const struct settings *s,
+		       void (*fn)(void *ctx, const char *setting, const char *value,
+				  const char *why),
+		       void *ctx)
+{
+	static const struct {
+		const char *var;
+		size_t offset;
+	} levels[] = {{"WARNING", offsetof(struct settings, warning)},
+		      {"CRITICAL", offsetof(struct settings, critical)}};
+	for (size_t i = 0; i < 2; i++) {
+		const struct threshold *t = (const void *)((const char *)s + levels[i].offset);
+		if (t->is_pct && t->pct < 1) {
+			char v[32];
+			units_format_threshold(v, sizeof v, t);
+			fn(ctx, levels[i].var, v,
+			   "under 1% of the limit: a ratio such as 0.75 means 0.75% here; write 75 "
+			   "for 75%");
+		}
+	}
+	signal_warning("WARNING_SIGNAL", s->warning_signal, fn, ctx);
+	signal_warning("CRITICAL_SIGNAL", s->critical_signal, fn, ctx);
+	if (s->signal_unhandled)
+		fn(ctx, "SIGNAL_UNHANDLED", "true",
+		   "processes that do not handle the signal get it too: SIGUSR1 and SIGUSR2 kill C, "
+		   "Python and Java programs by default");
+}
+
+void settings_each_change(const struct settings *a, const struct settings *b,
+			  void (*fn)(void *ctx, const char *key, const char *from, const char *to),
+			  void *ctx)
+{
+	for (int i = 0; i < NDEFS; i++) {
+		char va[SETTINGS_PATH_MAX + 16], vb[SETTINGS_PATH_MAX + 16];
+		settings_table_show(&defs[i], a, va, sizeof va);
+		settings_table_show(&defs[i], b, vb, sizeof vb);
+		if (strcmp(va, vb) != 0)
+			fn(ctx, defs[i].key, va, vb);
+	}
+}
+
 void settings_print(const struct settings *s, FILE *out)
 {
 	fprintf(out, "[oomsentry]\n");
 	for (int i = 0; i < NDEFS; i++) {
-		char v[SETTINGS_LIST_MAX + 16];
+		char v[SETTINGS_PATH_MAX + 16];
 		settings_table_show(&defs[i], s, v, sizeof v);
 		fprintf(out, "%s = %s\n", defs[i].key, v);
 	}

@@ -88,6 +88,19 @@ int settings_resolve(struct settings *out, const struct cli *cli, char *const *e
 /* The config file settings_resolve would read, or NULL. */
 const char *settings_config_path(const struct cli *cli, char *const *envp);
 
+/* Settings that are valid but probably not meant, or dangerous: fn gets
+ * the setting's variable, its value and why, for a level=warn line each. */
+void settings_warnings(const struct settings *s,
+		       void (*fn)(void *ctx, const char *setting, const char *value,
+				  const char *why),
+		       void *ctx);
+
+/* Calls fn for each setting whose value differs between a and b, with both
+ * values as --print-config shows them, in --print-config order. */
+void settings_each_change(const struct settings *a, const struct settings *b,
+			  void (*fn)(void *ctx, const char *key, const char *from, const char *to),
+			  void *ctx);
+
 /* Prints the settings as an INI file that settings_resolve reads back. */
 void settings_print(const struct settings *s, FILE *out);
 /* --help text. */

@@ -120,3 +120,68 @@ ms=$((($(date +%s%N) - t0) / 1000000))
 [ $rc -eq 0 ] || fail "SIGTERM: exit $rc"
 [ $ms -lt 1000 ] || fail "SIGTERM took $ms ms"
 pass "SIGHUP reload (bad kept old, good applied), SIGTERM exit 0 in $ms ms"
+
+# Valid but dangerous values start with a loud line each, naming the setting.
+WARNING=0.75 CRITICAL=0.9 CRITICAL_SIGNAL=SIGTERM "$OOMSENTRY" --dry-run --interval 50ms 2>"$WORK/loud.log" &
+loud=$!
+PIDS+=("$loud")
+wait_for 5 log_has "$WORK/loud.log" event=start || fail "no start line: $(cat "$WORK/loud.log")"
+for want in "setting=WARNING value=0.75%" "setting=CRITICAL value=0.9%" "setting=CRITICAL_SIGNAL value=SIGTERM"; do
+	log_has "$WORK/loud.log" level=warn event=setting_warning "$want" || fail "no warning for $want: $(cat "$WORK/loud.log")"
+done
+kill "$loud"
+wait "$loud"
+CRITICAL_SIGNAL=SIGSTOP "$OOMSENTRY" --print-config >/dev/null 2>"$WORK/stop.err" && fail "SIGSTOP accepted"
+grep -q 'CRITICAL_SIGNAL="SIGSTOP".*cannot be caught' "$WORK/stop.err" || fail "SIGSTOP refused without a reason: $(cat "$WORK/stop.err")"
+pass "a ratio, a stop signal: warned at start; SIGSTOP refused"
+
+# A ConfigMap, laid out as kubelet writes it: the file is a link through
+# "..data", a link to a timestamped directory that an update replaces by
+# renaming "..data_tmp" over "..data". Editing the ConfigMap reloads.
+cm=$WORK/cm
+mkdir -p "$cm"
+n_update=0
+cm_update() { # cm_update INI_TEXT: kubelet's atomic update
+	local ts
+	n_update=$((n_update + 1))
+	ts="..2026_12_02_19_00_00.00000000$n_update"
+	mkdir "$cm/$ts"
+	printf '%b' "$1" >"$cm/$ts/oomsentry.ini"
+	ln -s "$ts" "$cm/..data_tmp"
+	mv -T "$cm/..data_tmp" "$cm/..data"
+	[ -n "${cm_old:-}" ] && rm -rf "${cm:?}/$cm_old"
+	cm_old=$ts
+}
+cm_update 'warning = 60\n'
+ln -s ..data/oomsentry.ini "$cm/oomsentry.ini"
+# CONFIG from the environment, as the deployment sets it.
+CONFIG=$cm/oomsentry.ini "$OOMSENTRY" --dry-run --interval 50ms 2>"$WORK/cm.log" &
+cm_daemon=$!
+PIDS+=("$cm_daemon")
+wait_for 5 log_has "$WORK/cm.log" "event=start" "warning=60%" || fail "no start line"
+reloads() { grep -c 'event=reloaded' "$WORK/cm.log"; }
+cm_update 'warning = 70\ncooldown = 90s\n'
+wait_for 10 log_has "$WORK/cm.log" event=reloaded trigger=file_change changed=2 ||
+	fail "a ConfigMap update did not reload: $(cat "$WORK/cm.log")"
+log_has "$WORK/cm.log" event=setting_changed setting=warning from=60% to=70% || fail "the change of warning not logged"
+log_has "$WORK/cm.log" event=setting_changed setting=cooldown from=30s to=90s || fail "the change of cooldown not logged"
+cm_update 'warning = nope\n'
+wait_for 10 log_has "$WORK/cm.log" event=reload_failed trigger=file_change nope ||
+	fail "a bad ConfigMap update was not reported"
+alive "$cm_daemon" || fail "a bad ConfigMap update killed the sidecar"
+[ "$(reloads)" = 1 ] || fail "a bad update counted as a reload"
+# Good again: reloaded, nothing changed (the bad file was never applied).
+cm_update 'warning = 70\ncooldown = 90s\n'
+wait_for 10 log_has "$WORK/cm.log" event=reloaded trigger=file_change changed=0 ||
+	fail "the good update after a bad one did not reload"
+# The same content again is no reload: the next real change is the only one
+# after it.
+cm_update 'warning = 70\ncooldown = 90s\n'
+cm_update 'warning = 80\ncooldown = 90s\n'
+wait_for 10 log_has "$WORK/cm.log" event=setting_changed setting=warning from=70% to=80% ||
+	fail "the last update did not reload: $(cat "$WORK/cm.log")"
+wait_for 5 log_has "$WORK/cm.log" event=reloaded changed=1 || fail "no reloaded line for the last update"
+[ "$(reloads)" = 3 ] || fail "$(reloads) reloads for 3 changes: $(grep event=reload "$WORK/cm.log")"
+kill -TERM "$cm_daemon"
+wait "$cm_daemon" || fail "SIGTERM after reloads: exit $?"
+pass "a ConfigMap update (..data renamed) reloads; bad kept old; unchanged content is no reload; changes logged"

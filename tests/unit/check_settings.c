@@ -225,6 +225,7 @@ static const struct bad bad_values[] = {
 	{"critical_signal", ""},   {"critical_signal", "SIGBAR"}, {"critical_signal", "-15"},
 	{"critical_signal", "99999999999999999999"}, {"critical_signal", "0"},
 	{"critical_signal", "65"}, {"critical_signal", "RTMAX+1"}, {"critical_signal", "1x"},
+	{"critical_signal", "SIGSTOP"}, {"warning_signal", "STOP"}, {"warning_signal", "19"},
 
 	{"interval", ""},          {"interval", "abc"},      {"interval", "-1ms"},
 	{"interval", "99999999999999999999"}, {"interval", "0"}, {"interval", "0s"},
@@ -1115,6 +1116,61 @@ START_TEST(runtime_values)
 }
 END_TEST
 
+struct seen {
+	char text[512];
+	int n;
+};
+
+static void note_change(void *ctx, const char *key, const char *from, const char *to)
+{
+	struct seen *s = ctx;
+	size_t len = strlen(s->text);
+	snprintf(s->text + len, sizeof s->text - len, "%s:%s>%s;", key, from, to);
+	s->n++;
+}
+
+START_TEST(changes_between_settings)
+{
+	struct settings a, b;
+	char *ea[] = {"WARNING=75", "COOLDOWN=30s", "DUMP_DIR=/d", NULL};
+	char *eb[] = {"WARNING=80", "COOLDOWN=30", "DUMP_DIR=", "CRITICAL_ACTIONS=pprof", NULL};
+	resolve_env_ok(&a, ea);
+	resolve_env_ok(&b, eb);
+	struct seen seen = {"", 0};
+	settings_each_change(&a, &b, note_change, &seen);
+	/* In --print-config order, as it prints them; 30 and 30s are the same. */
+	ck_assert_str_eq(seen.text, "warning:75%>80%;critical_actions:histogram,heap_dump,pprof,"
+				    "heap_snapshot>pprof;dump_dir:/d>;");
+	ck_assert_int_eq(seen.n, 3);
+	struct seen none = {"", 0};
+	settings_each_change(&a, &a, note_change, &none);
+	ck_assert_int_eq(none.n, 0);
+}
+END_TEST
+
+START_TEST(warnings_for_dangerous_values)
+{
+	struct settings st;
+	char *e[] = {"WARNING=0.75", "CRITICAL=0.9", "WARNING_SIGNAL=SIGTSTP", "CRITICAL_SIGNAL=KILL",
+		     "SIGNAL_UNHANDLED=true", NULL};
+	resolve_env_ok(&st, e);
+	struct seen seen = {"", 0};
+	settings_warnings(&st, note_change, &seen);
+	ck_assert_int_eq(seen.n, 5);
+	ck_assert_ptr_nonnull(strstr(seen.text, "WARNING:0.75%>under 1% of the limit"));
+	ck_assert_ptr_nonnull(strstr(seen.text, "CRITICAL:0.9%>"));
+	ck_assert_ptr_nonnull(strstr(seen.text, "WARNING_SIGNAL:SIGTSTP>stops a process"));
+	ck_assert_ptr_nonnull(strstr(seen.text, "CRITICAL_SIGNAL:SIGKILL>meant to stop a process"));
+	ck_assert_ptr_nonnull(strstr(seen.text, "SIGNAL_UNHANDLED:true>"));
+	/* The defaults, and ordinary choices, say nothing. */
+	char *quiet[] = {"WARNING=1", "CRITICAL=99", "WARNING_SIGNAL=SIGRTMIN+1", NULL};
+	resolve_env_ok(&st, quiet);
+	struct seen none = {"", 0};
+	settings_warnings(&st, note_change, &none);
+	ck_assert_msg(none.n == 0, "%s", none.text);
+}
+END_TEST
+
 START_TEST(jvm_heap_dump_dir_absolute)
 {
 	struct settings s;
@@ -1568,6 +1624,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, other_values);
 	tcase_add_test(tc, runtime_values);
 	tcase_add_test(tc, jvm_heap_dump_dir_absolute);
+	tcase_add_test(tc, changes_between_settings);
+	tcase_add_test(tc, warnings_for_dangerous_values);
 	tcase_add_test(tc, print_config_round_trip);
 	tcase_add_test(tc, print_config_round_trip_precise);
 	tcase_add_test(tc, print_config_round_trip_long_list);
