@@ -575,15 +575,23 @@ def event_of(i):
     return text(p[2][1]) if p else None
 
 # The format of each line: the initial file's until a reload; a valid reload
-# switches before it re-reads the containers' limits, so the container_limit
-# lines just before its "reloaded" line are already in the new format.
+# switches before it re-reads the containers' limits and names what changed,
+# so the container_limit, setting_changed and setting_warning lines just
+# before its "reloaded" line are already in the new format.
+RELOAD_LINES = ("container_limit", "setting_changed", "setting_warning")
 events = []  # (fmt, event, first value of each key)
 cur, ri, reload_bad = "logfmt", 0, []
 for i, (raw, fmt, pairs) in enumerate(parsed):
     if pairs is None:
         continue
     ev = event_of(i)
-    if ev in ("reloaded", "reload_failed"):
+    trigger = next((text(v) for k, v in pairs if k == "trigger"), "sighup")
+    if ev in ("reloaded", "reload_failed") and trigger == "file_change":
+        # The sidecar saw the file change before the SIGHUP that follows
+        # it (a descheduled reload loop): the same reload, applied early.
+        # Its line is in the new format; the SIGHUP's line is counted.
+        cur = fmt
+    elif ev in ("reloaded", "reload_failed"):
         if ri >= len(reloads):
             reload_bad.append("unexpected %s" % ev)
         else:
@@ -596,9 +604,9 @@ for i, (raw, fmt, pairs) in enumerate(parsed):
         ri += 1
     if fmt != cur:
         j = i
-        while j < len(parsed) and event_of(j) == "container_limit" and parsed[j][1] == fmt:
+        while j < len(parsed) and event_of(j) in RELOAD_LINES and parsed[j][1] == fmt:
             j += 1
-        if not (ev == "container_limit" and j < len(parsed) and event_of(j) == "reloaded"
+        if not (ev in RELOAD_LINES and j < len(parsed) and event_of(j) == "reloaded"
                 and parsed[j][1] == fmt):
             bad_format.append(raw)
     first = {}
