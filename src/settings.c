@@ -731,6 +731,36 @@ void settings_print(const struct settings *s, FILE *out)
 	}
 }
 
+/* "  FLAG   text..." with the text wrapped at USAGE_WIDTH columns under its
+ * own column, so --help reads in an 80-column terminal. */
+#define USAGE_WIDTH 80
+#define USAGE_INDENT 35
+static void print_wrapped(FILE *out, const char *first, const char *text)
+{
+	int col = fprintf(out, "  %-32s ", first);
+	if (col > USAGE_INDENT) {
+		fprintf(out, "\n%*s", USAGE_INDENT, "");
+		col = USAGE_INDENT;
+	}
+	bool line_empty = true;
+	for (const char *p = text; *p;) {
+		while (*p == ' ')
+			p++;
+		size_t n = strcspn(p, " ");
+		if (!n)
+			break;
+		if (!line_empty && col + 1 + (int)n > USAGE_WIDTH) {
+			fprintf(out, "\n%*s", USAGE_INDENT, "");
+			col = USAGE_INDENT;
+			line_empty = true;
+		}
+		col += fprintf(out, "%s%.*s", line_empty ? "" : " ", (int)n, p);
+		line_empty = false;
+		p += n;
+	}
+	fputc('\n', out);
+}
+
 void settings_usage(FILE *out, const char *prog)
 {
 	fprintf(out,
@@ -741,23 +771,23 @@ void settings_usage(FILE *out, const char *prog)
 		"flags win over the environment, which wins over the file.\n\n",
 		prog);
 	for (int i = 0; i < NDEFS; i++) {
-		char flag[64];
+		char flag[64], tail[SETTINGS_PATH_MAX];
 		snprintf(flag, sizeof flag, "--%s%s%s", defs[i].flag, defs[i].kind == SETTING_BOOL ? "[=" : "=",
 			 defs[i].arg);
 		if (defs[i].kind == SETTING_BOOL)
 			strncat(flag, "]", sizeof flag - strlen(flag) - 1);
-		fprintf(out, "  %-32s %s\n  %-32s env %s, default \"%s\"\n", flag, defs[i].help, "",
-			defs[i].env, defs[i].def);
+		snprintf(tail, sizeof tail, "env %s, default \"%s\"", defs[i].env, defs[i].def);
+		print_wrapped(out, flag, defs[i].help);
+		print_wrapped(out, "", tail);
 	}
-	fprintf(out,
-		"  %-32s %s\n  %-32s env CONFIG, default none\n"
-		"  %-32s %s\n  %-32s %s\n  %-32s %s\n  %-32s %s\n"
-		"\nExit status: 0 clean stop, 1 runtime failure, 2 usage or configuration\n"
-		"error, 3 missing capability, 4 unusable /proc.\n",
-		"--config=FILE", "read settings from this INI file", "", "--once",
-		"scan once, print one line per process, exit", "--print-config",
-		"print the effective settings as an INI file and exit", "--help", "this text",
-		"--version", "print the version and exit");
+	print_wrapped(out, "--config=FILE", "read settings from this INI file");
+	print_wrapped(out, "", "env CONFIG, default none");
+	print_wrapped(out, "--once", "scan once, print one line per process, exit");
+	print_wrapped(out, "--print-config", "print the effective settings as an INI file and exit");
+	print_wrapped(out, "--help", "this text");
+	print_wrapped(out, "--version", "print the version and exit");
+	fprintf(out, "\nExit status: 0 clean stop, 1 runtime failure, 2 usage or configuration\n"
+		     "error, 3 missing capability, 4 unusable /proc.\n");
 }
 
 bool settings_comm_selected(const struct settings *s, const char *comm)

@@ -10,12 +10,15 @@ pass "--version prints $version"
 "$OOMSENTRY" --help >"$WORK/help" || fail "--help exited $?"
 for name in WARNING CRITICAL COOLDOWN HYSTERESIS WARNING_SIGNAL CRITICAL_SIGNAL INTERVAL \
 	MIN_INTERVAL ADAPTIVE RESCAN_INTERVAL METRIC SIGNAL_UNHANDLED INCLUDE EXCLUDE DRY_RUN LOG_FORMAT LOG_LEVEL \
-	PROC_ROOT CONFIG; do
+	PROC_ROOT SIGNAL_COMMS WARNING_ACTIONS CRITICAL_ACTIONS DUMP_DIR DUMP_KEEP DUMP_MIN_FREE \
+	JVM_HEAP_DUMP_DIR GO_PPROF ACTION_TIMEOUT CONFIG; do
 	grep -q "env $name," "$WORK/help" || fail "--help does not name $name"
 	flag=--$(echo "$name" | tr 'A-Z_' 'a-z-')
 	grep -q -- "$flag" "$WORK/help" || fail "--help does not list $flag"
 done
-pass "--help lists every flag with its variable"
+wide=$(awk 'length > 80' "$WORK/help")
+[ -z "$wide" ] || fail "--help has lines over 80 columns: $wide"
+pass "--help lists every flag with its variable, within 80 columns"
 
 # bad NAME VALUE: the variable and its flag both exit 2 naming both parts.
 bad() {
