@@ -136,7 +136,7 @@ void containers_read_limit(struct containers *reg, struct container *ct)
 		log_uint(&l, "warning_bytes", ct->params.warning_bytes);
 		log_uint(&l, "critical_bytes", ct->params.critical_bytes);
 		if (!ct->params_ok)
-			log_str(&l, "problem", "warning is not below critical for this limit: unwatched");
+			log_str(&l, "problem", "warning is above critical for this limit: unwatched");
 		else if (ct->params.warning_bytes > ct->limit_bytes)
 			log_str(&l, "problem",
 				"warning and critical are above the limit and cannot be reached");

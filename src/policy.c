@@ -20,7 +20,8 @@ int policy_params_for(const struct threshold *warning, const struct threshold *c
 		critical->is_pct ? pct_of(critical->pct, limit_bytes) : critical->bytes;
 	out->hysteresis_bytes = pct_of(hysteresis_pct, limit_bytes);
 	out->cooldown_us = cooldown_us;
-	return out->warning_bytes < out->critical_bytes ? 0 : -EINVAL;
+	/* Equal: the critical level only (level_of tests critical first). */
+	return out->warning_bytes <= out->critical_bytes ? 0 : -EINVAL;
 }
 
 /* Below a threshold by the hysteresis (no underflow for small thresholds). */

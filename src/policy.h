@@ -42,7 +42,8 @@ struct policy_decision {
 
 /* Thresholds in bytes for a container with this limit. Percentages are of
  * the limit; the hysteresis is in percentage points of the limit.
- * Returns 0, or -EINVAL when warning is not below critical for this limit. */
+ * Returns 0, or -EINVAL when warning is above critical for this limit
+ * (equal: the critical level only). */
 int policy_params_for(const struct threshold *warning, const struct threshold *critical,
 		      double hysteresis_pct, uint64_t cooldown_us, uint64_t limit_bytes,
 		      struct policy_params *out);

@@ -31,8 +31,8 @@ static const struct setting_def defs[] = {
 	 "level that sends the critical signal; above warning", SETTING_THRESHOLD, F(critical)},
 	{"cooldown", "COOLDOWN", "cooldown", "30s", "DURATION",
 	 "repeat a persisting level's signal this often (1m30s, 250ms, or seconds)",
-	 SETTING_DURATION, F(cooldown_us), .min = 0, .max = LIMIT_US(86400),
-	 .why = "must be between 0s and 24h"},
+	 SETTING_DURATION, F(cooldown_us), .min = 0, .max = LIMIT_US(9223369200ULL),
+	 .why = "must be between 0s and 2562047h (Go's longest duration)"},
 	{"hysteresis", "HYSTERESIS", "hysteresis", "5", "POINTS",
 	 "percentage points of the limit the metric must fall below a level to re-arm it",
 	 SETTING_PERCENT, F(hysteresis_pct), .min = 0, .max = 50,
@@ -592,12 +592,14 @@ static int check_together(const struct settings *s, char *err, size_t errsz)
 		     w, c);
 		return -EINVAL;
 	}
-	bool below = s->warning.is_pct ? s->warning.pct < s->critical.pct
-				       : s->warning.bytes < s->critical.bytes;
-	if (!below) {
+	/* Equal is oomhero's way to have the critical level only
+	 * (settings_warnings says so). */
+	bool above = s->warning.is_pct ? s->warning.pct > s->critical.pct
+				       : s->warning.bytes > s->critical.bytes;
+	if (above) {
 		errf(err, errsz,
-		     "invalid settings WARNING=\"%s\" and CRITICAL=\"%s\": warning must be below "
-		     "critical",
+		     "invalid settings WARNING=\"%s\" and CRITICAL=\"%s\": warning must be at or "
+		     "below critical",
 		     w, c);
 		return -EINVAL;
 	}
@@ -699,6 +701,15 @@ void settings_warnings(const struct settings *s,
 			   "under 1% of the limit: a ratio such as 0.75 means 0.75% here; write 75 "
 			   "for 75%");
 		}
+	}
+	bool same = s->warning.is_pct ? s->warning.pct == s->critical.pct
+				      : s->warning.bytes == s->critical.bytes;
+	if (same) {
+		char v[32];
+		units_format_threshold(v, sizeof v, &s->warning);
+		fn(ctx, "WARNING", v,
+		   "equals CRITICAL: there is no warning level, only the critical signal is sent (as "
+		   "oomhero does)");
 	}
 	signal_warning("WARNING_SIGNAL", s->warning_signal, fn, ctx);
 	signal_warning("CRITICAL_SIGNAL", s->critical_signal, fn, ctx);

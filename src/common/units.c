@@ -204,6 +204,9 @@ int units_parse_duration_us(const char *s, uint64_t *us, const char **why)
 		*why = "must not be negative";
 		return -EINVAL;
 	}
+	/* Go's grammar allows an explicit plus sign ("+5s"). */
+	if (s[0] == '+' && s[1])
+		s++;
 	/* Legacy form: a bare integer is seconds. */
 	bool all_digits = true;
 	for (const char *p = s; *p; p++)

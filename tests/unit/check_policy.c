@@ -88,6 +88,33 @@ START_TEST(jump_straight_to_critical)
 }
 END_TEST
 
+/* WARNING equal to CRITICAL (oomhero's way to have one level): no warning
+ * level, the critical signal at the threshold, and back to normal. */
+START_TEST(equal_thresholds_mean_critical_only)
+{
+	struct threshold w = {.is_pct = true, .pct = 90}, c = {.is_pct = true, .pct = 90};
+	struct policy_params p;
+	ck_assert_int_eq(policy_params_for(&w, &c, 5, 30 * SEC, 1000, &p), 0);
+	struct policy_state st = {0};
+	static const struct {
+		uint64_t metric;
+		enum level to, signal;
+	} steps[] = {
+		{800, LEVEL_NORMAL, LEVEL_NORMAL},     {899, LEVEL_NORMAL, LEVEL_NORMAL},
+		{900, LEVEL_CRITICAL, LEVEL_CRITICAL}, {950, LEVEL_CRITICAL, LEVEL_NORMAL},
+		{849, LEVEL_NORMAL, LEVEL_NORMAL},     {900, LEVEL_CRITICAL, LEVEL_CRITICAL},
+	};
+	for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
+		struct policy_decision d;
+		policy_step(&st, &p, steps[i].metric, (i + 1) * SEC, &d);
+		ck_assert_msg(d.to == steps[i].to && d.signal == steps[i].signal,
+			      "step %zu (m=%llu): level %s signal %s", i,
+			      (unsigned long long)steps[i].metric, policy_level_name(d.to),
+			      policy_level_name(d.signal));
+	}
+}
+END_TEST
+
 START_TEST(cooldown_repeats)
 {
 	const struct step s[] = {
@@ -308,6 +335,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, thresholds_in_bytes);
 	tcase_add_test(tc, enter_and_escalate);
 	tcase_add_test(tc, jump_straight_to_critical);
+	tcase_add_test(tc, equal_thresholds_mean_critical_only);
 	tcase_add_test(tc, cooldown_repeats);
 	tcase_add_test(tc, hysteresis_rearm);
 	tcase_add_test(tc, recovery_from_critical);

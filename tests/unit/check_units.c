@@ -242,6 +242,8 @@ START_TEST(duration_good)
 		{"0s", 0},
 		{"30s", 30000000ull},
 		{"1m30s", 90000000ull},
+		{"+5s", 5000000ull},    /* Go's grammar: an explicit sign */
+		{"+30", 30000000ull},
 		{"1m", 60000000ull},
 		{"2h", 7200000000ull},
 		{"1h1m1s", 3661000000ull},
@@ -277,7 +279,9 @@ START_TEST(duration_bad)
 		{"", -EINVAL},
 		{"-1", -EINVAL},
 		{"-1s", -EINVAL},
-		{"+1s", -EINVAL},
+		{"+", -EINVAL},
+		{"++1s", -EINVAL},
+		{"+-1s", -EINVAL},
 		{"1.5", -EINVAL},  /* a unit is required once there is a point */
 		{"s", -EINVAL},
 		{"ms", -EINVAL},
