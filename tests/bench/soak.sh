@@ -199,7 +199,7 @@ ini_invalid() {
 	critical_below) printf 'warning = 50\ncritical = 40\n' ;;
 	unknown_section) printf '[other]\nwarning = 50\n' ;;
 	long_line) printf 'cooldown = 1s ; %0250d\n' 0 ;;
-	out_of_range) printf 'cooldown = 25h\n' ;;
+	out_of_range) printf 'cooldown = 2562048h\n' ;;
 	no_equals) printf 'warning 50\n' ;;
 	esac
 }
