@@ -156,9 +156,12 @@ static const char *missing_for(const struct settings *s, unsigned actions, uid_t
 	/* A Go profile from a configured address needs nothing of the process. */
 	if (actions == ACTION_PPROF && s->go_pprof[0])
 		return NULL;
-	if (!caps.sys_ptrace)
+	/* Without CAP_SYS_PTRACE, CAP_SETUID and CAP_SETGID reach the /proc
+	 * entries of a non-root process with its own ids (fsids.h). */
+	if (!caps.sys_ptrace && !(caps.setuid && caps.setgid && target_uid != 0))
 		return "CAP_SYS_PTRACE (to read the process's /proc entries); add SYS_PTRACE to the "
-		       "sidecar's capabilities or run it as the app's user";
+		       "sidecar's capabilities, or SETUID and SETGID for a process not of uid 0, "
+		       "or run it as the app's user";
 	if ((actions & (ACTION_HISTOGRAM | ACTION_HEAP_DUMP)) && !may_signal)
 		return "CAP_KILL (to wake the JVM's attach listener with SIGQUIT); add KILL to the "
 		       "sidecar's capabilities or run it as the app's user";

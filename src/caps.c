@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 int caps_query(struct caps_have *have)
 {
@@ -103,4 +105,35 @@ void caps_describe(char *buf, size_t size)
 		cap_free(text);
 	if (c)
 		cap_free(c);
+}
+
+/* What to change so that a hidden process (pid, of proc_root) can be read,
+ * by the Pod Security level each way needs; k8s/README.md has the table.
+ * /proc/PID is owned by the process's effective ids while it is dumpable,
+ * by root otherwise. A root process needs CAP_SYS_PTRACE only for the
+ * capabilities it holds beyond the sidecar's (the kernel's ptrace access
+ * rule), a non-dumpable one always. */
+void caps_fix_hint(char *buf, size_t size, const char *proc_root, pid_t pid, bool have_setids)
+{
+	char path[512];
+	struct stat st;
+	snprintf(path, sizeof path, "%s/%d", proc_root, (int)pid);
+	if (stat(path, &st) < 0 || st.st_uid == 0) {
+		snprintf(buf, size,
+			 "a process of uid 0 holding capabilities, or one that is not dumpable, is "
+			 "reached only with CAP_SYS_PTRACE: run the sidecar with securityContext "
+			 "{runAsUser: 0, capabilities: {drop: [ALL], add: [KILL, SYS_PTRACE]}} (Pod "
+			 "Security privileged, k8s/pod.yaml), or drop the app's capabilities");
+	} else if (geteuid() == 0 && !have_setids) {
+		snprintf(buf, size,
+			 "add SETUID and SETGID to the sidecar's capabilities (Pod Security "
+			 "baseline, k8s/pod-baseline.yaml), or SYS_PTRACE (privileged, "
+			 "k8s/pod.yaml)");
+	} else {
+		snprintf(buf, size,
+			 "run the sidecar as uid %u, the app's, with no capability (Pod Security "
+			 "restricted, k8s/pod-restricted.yaml), or as uid 0 with KILL, SETUID and "
+			 "SETGID (baseline, k8s/pod-baseline.yaml)",
+			 (unsigned)st.st_uid);
+	}
 }

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 struct caps_have {
 	bool kill;        /* CAP_KILL is permitted */
@@ -33,6 +34,11 @@ int caps_restrict(const struct caps_have *keep, char *err, size_t errsz);
 
 /* The current sets as text, e.g. "cap_kill,cap_sys_ptrace=ep". */
 void caps_describe(char *buf, size_t size);
+
+/* What to change so that the hidden process pid (of proc_root) can be read,
+ * naming the Pod Security level of each way; have_setids: CAP_SETUID and
+ * CAP_SETGID are held. */
+void caps_fix_hint(char *buf, size_t size, const char *proc_root, pid_t pid, bool have_setids);
 
 /* The securityContext that grants what the sidecar needs. */
 #define CAPS_FIX_HINT                                                                              \

@@ -2,6 +2,7 @@
 
 #include "caps.h"
 #include "deliver.h"
+#include "fsids.h"
 #include "procscan.h"
 
 #include <errno.h>
@@ -13,7 +14,6 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/fsuid.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -87,67 +87,12 @@ static const char *cap_hint(int e, unsigned need)
 	return buf;
 }
 
-/* What becoming uid/gid takes (see ident_become). */
+/* What becoming uid/gid takes (see fsids_become). */
 static unsigned need_switch(uid_t uid, gid_t gid)
 {
 	if (geteuid() == 0)
-		return NEED_SETUID;
+		return NEED_SETUID | NEED_SETGID;
 	return (geteuid() != uid ? NEED_SETUID : 0) | (getegid() != gid ? NEED_SETGID : 0);
-}
-
-/* --- identity -------------------------------------------------------------- */
-
-/* What ident_become changed, for ident_restore. */
-struct ident {
-	enum { IDENT_SELF, IDENT_FS, IDENT_EFFECTIVE } kind;
-	uid_t uid;
-	gid_t gid;
-};
-
-/* Takes uid/gid for file access and, when we are not root, for the peer
- * check too (see the header). Root keeps euid 0, which HotSpot accepts, and
- * changes only the file-system ids: setfsuid() returns the previous value
- * whether or not it took, so a second call with an invalid id (-1) reads
- * the current one back. The gid is best-effort there: neither the socket
- * (0600) nor the trigger file (checked by owner) cares about it.
- * Returns 0 or -errno (EPERM: CAP_SETUID or CAP_SETGID missing). */
-static int ident_become(struct ident *id, uid_t uid, gid_t gid)
-{
-	if (geteuid() == 0) {
-		id->gid = (gid_t)setfsgid(gid);
-		id->uid = (uid_t)setfsuid(uid);
-		id->kind = IDENT_FS;
-		if ((uid_t)setfsuid((uid_t)-1) != uid) {
-			setfsgid(id->gid);
-			id->kind = IDENT_SELF;
-			return -EPERM;
-		}
-		return 0;
-	}
-	id->uid = geteuid();
-	id->gid = getegid();
-	if (setresgid((gid_t)-1, gid, (gid_t)-1))
-		return -errno;
-	if (setresuid((uid_t)-1, uid, (uid_t)-1)) {
-		int e = errno;
-		(void)!setresgid((gid_t)-1, id->gid, (gid_t)-1);
-		return -e;
-	}
-	id->kind = IDENT_EFFECTIVE;
-	return 0;
-}
-
-static void ident_restore(struct ident *id)
-{
-	if (id->kind == IDENT_FS) {
-		setfsuid(id->uid);
-		setfsgid(id->gid);
-	} else if (id->kind == IDENT_EFFECTIVE) {
-		/* Back to our own ids: always allowed, they are the real ones. */
-		(void)!setresuid((uid_t)-1, id->uid, (uid_t)-1);
-		(void)!setresgid((gid_t)-1, id->gid, (gid_t)-1);
-	}
-	id->kind = IDENT_SELF;
 }
 
 /* --- the JVM's side ---------------------------------------------------------- */
@@ -184,6 +129,18 @@ static int open_tmp(struct run *r)
 	memcpy(root, r->tmp_path, (size_t)n - 4); /* without "/tmp" */
 	root[n - 4] = '\0';
 	int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0 && (errno == EACCES || errno == EPERM)) {
+		/* Without CAP_SYS_PTRACE: as the JVM's own user (see fsids.h). */
+		struct fsids id = FSIDS_INIT;
+		if (fsids_become_owner(&id, r->t->proc_root, r->t->pid) == 0) {
+			rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			int e = errno;
+			fsids_restore(&id);
+			errno = e;
+		} else {
+			errno = EACCES;
+		}
+	}
 	if (rootfd < 0) {
 		int e = errno;
 		return fail(r, e, "open %s: %s%s", root, strerror(e), cap_hint(e, NEED_PTRACE));
@@ -244,12 +201,12 @@ static int wait_socket(struct run *r, int wait_ms, struct stat *sock)
 /* Creates the trigger file, owned by a uid HotSpot accepts (root or the
  * JVM's euid). *created is false when it was there already; one owned by
  * anyone else would be ignored by the JVM, which is an error. */
-static int create_trigger(struct run *r, struct ident *id, bool *created)
+static int create_trigger(struct run *r, struct fsids *id, bool *created)
 {
 	uid_t juid = r->st.uid_effective;
 	gid_t jgid = r->ids.egid;
 	const char *path = r->tmp_path, *name = r->trigger_name;
-	if (geteuid() != 0 && geteuid() != juid && ident_become(id, juid, jgid))
+	if (geteuid() != 0 && geteuid() != juid && fsids_become(id, juid, jgid))
 		return fail(r, EPERM,
 			    "create %s/%s: it must be owned by the JVM's uid %u or root, and "
 			    "uid %u cannot become uid %u%s",
@@ -257,9 +214,9 @@ static int create_trigger(struct run *r, struct ident *id, bool *created)
 			    cap_hint(EPERM, need_switch(juid, jgid)));
 	int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
 	int fd = openat(r->tmpfd, name, flags, 0600);
-	if (fd < 0 && errno == EACCES && id->kind == IDENT_SELF) {
+	if (fd < 0 && errno == EACCES && id->kind == FSIDS_SELF) {
 		/* A /tmp only the JVM's user may write to. */
-		if (ident_become(id, juid, jgid))
+		if (fsids_become(id, juid, jgid))
 			return fail(r, EACCES, "create %s/%s: permission denied%s", path, name,
 				    cap_hint(EPERM, need_switch(juid, jgid)));
 		fd = openat(r->tmpfd, name, flags, 0600);
@@ -288,7 +245,7 @@ static int start_listener(struct run *r, int wait_ms, struct stat *sock)
 	if (!r->sigquit_caught)
 		return fail(r, EOPNOTSUPP,
 			    "the JVM does not catch SIGQUIT (-Xrs?): not sent, it would kill it");
-	struct ident id = {.kind = IDENT_SELF};
+	struct fsids id = FSIDS_INIT;
 	bool created = false;
 	int ret = create_trigger(r, &id, &created);
 	if (!ret) {
@@ -302,7 +259,7 @@ static int start_listener(struct run *r, int wait_ms, struct stat *sock)
 	/* Removed as whoever created it: /tmp is sticky. */
 	if (created)
 		unlinkat(r->tmpfd, r->trigger_name, 0);
-	ident_restore(&id);
+	fsids_restore(&id);
 	return ret;
 }
 
@@ -338,9 +295,9 @@ static int connect_jvm(struct run *r, const struct stat *sock, int wait_ms, int 
 
 	uid_t ouid = sock->st_uid;
 	gid_t ogid = sock->st_gid;
-	struct ident id = {.kind = IDENT_SELF};
+	struct fsids id = FSIDS_INIT;
 	bool root = geteuid() == 0;
-	if (!root && (geteuid() != ouid || getegid() != ogid) && ident_become(&id, ouid, ogid)) {
+	if (!root && (geteuid() != ouid || getegid() != ogid) && fsids_become(&id, ouid, ogid)) {
 		close(fd);
 		return fail(r, EPERM,
 			    "connect %s/%s: the JVM accepts only root or its own uid/gid %u/%u, "
@@ -351,13 +308,13 @@ static int connect_jvm(struct run *r, const struct stat *sock, int wait_ms, int 
 	}
 	int e = try_connect(fd, &sa, wait_ms);
 	bool switch_failed = false;
-	if (e == -EACCES && root && id.kind == IDENT_SELF) {
-		if (ident_become(&id, ouid, ogid) == 0)
+	if (e == -EACCES && root && id.kind == FSIDS_SELF) {
+		if (fsids_become(&id, ouid, ogid) == 0)
 			e = try_connect(fd, &sa, wait_ms);
 		else
 			switch_failed = true;
 	}
-	ident_restore(&id);
+	fsids_restore(&id);
 	if (!e) {
 		*out = fd;
 		return 0;

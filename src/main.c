@@ -15,6 +15,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "action.h"
@@ -125,19 +126,48 @@ static void check_action_capabilities(const struct settings *s, const struct cap
 	}
 }
 
+/* How long before the sidecar a process of the pod may have started and
+ * still count as starting with it. Containers of a new pod start within a
+ * few seconds of each other; a sidecar that finds the app older than this
+ * was restarted next to it (a crash, a new image). */
+#define STARTED_TOGETHER_S 30
+
+/* Did pid start more than STARTED_TOGETHER_S before this process? */
+static bool started_long_before_us(const char *proc_root, pid_t pid)
+{
+	char buf[1024];
+	struct proc_stat them, us;
+	long hz = sysconf(_SC_CLK_TCK);
+	if (hz <= 0 || proc_read(proc_root, pid, "stat", buf, sizeof buf) < 0 ||
+	    proc_parse_stat(buf, &them) || proc_read("/proc", getpid(), "stat", buf, sizeof buf) < 0)
+		return false;
+	if (proc_parse_stat(buf, &us))
+		return false;
+	return us.starttime > them.starttime &&
+	       us.starttime - them.starttime > (uint64_t)(STARTED_TOGETHER_S * hz);
+}
+
 /* The start-up capability check, made on what the first scan found: exit 3
  * if nothing can be watched or signalled for want of a capability; name each
- * process we cannot see when some can be watched. */
-static void check_capabilities(const struct watch *w, const struct settings *s)
+ * process we cannot see when some can be watched. A sidecar restarted next
+ * to a running app never exits for a capability: that would take the pod
+ * out of service (its containers' readiness) for a setting that was just
+ * as wrong before; it logs the same fix and goes on. */
+static void check_capabilities(const struct watch *w, const struct settings *s,
+			       const struct caps_have *have)
 {
 	struct procs_census c;
 	watch_census(w, &c);
-	char msg[512];
-	if (c.no_access && !c.watched) {
+	char msg[1024], fix[400] = CAPS_FIX_HINT;
+	if (c.no_access)
+		caps_fix_hint(fix, sizeof fix, s->proc_root, c.no_access_pid,
+			      have->setuid && have->setgid);
+	bool restarted = c.no_access && started_long_before_us(s->proc_root, c.no_access_pid);
+	if (c.no_access && !c.watched && !restarted) {
 		snprintf(msg, sizeof msg,
 			 "missing capability CAP_SYS_PTRACE: cannot read the cgroup of any other "
 			 "container (%u processes hidden, e.g. pid %d \"%s\"); %s",
-			 c.no_access, (int)c.no_access_pid, c.no_access_comm, CAPS_FIX_HINT);
+			 c.no_access, (int)c.no_access_pid, c.no_access_comm, fix);
 		die_setup(EXIT_CAPABILITY, msg, NULL);
 	}
 	if (!s->dry_run && c.watched && c.unsignalable == c.watched) {
@@ -155,7 +185,7 @@ static void check_capabilities(const struct watch *w, const struct settings *s)
 		log_str(&l, "effect",
 			"these processes are not watched or not signalled; see process_unwatched "
 			"lines");
-		log_str(&l, "fix", CAPS_FIX_HINT);
+		log_str(&l, "fix", fix);
 		log_end(&l);
 	}
 }
@@ -164,7 +194,7 @@ static int run_once(struct settings *s)
 {
 	struct caps_have have = {0};
 	caps_query(&have);
-	struct watch *w = watch_new(s, -1, have.kill, have.sys_ptrace);
+	struct watch *w = watch_new(s, -1, &have);
 	if (!w)
 		die_setup(EXIT_RUNTIME, "cannot start watching", strerror(ENOMEM));
 	int r = watch_rescan(w, 0);
@@ -220,9 +250,11 @@ int main(int argc, char **argv)
 	struct caps_have have;
 	if (caps_query(&have))
 		die_setup(EXIT_RUNTIME, "cannot read the capability sets", strerror(errno));
-	/* CAP_SETUID and CAP_SETGID serve the JVM actions only: without them
-	 * configured, they go too. */
-	if (!((s.warning_actions | s.critical_actions) & (ACTION_HISTOGRAM | ACTION_HEAP_DUMP)))
+	/* CAP_SETUID and CAP_SETGID serve the JVM actions, and without
+	 * CAP_SYS_PTRACE they are how other users' processes are reached
+	 * (fsids.h); otherwise they go too. */
+	if (have.sys_ptrace &&
+	    !((s.warning_actions | s.critical_actions) & (ACTION_HISTOGRAM | ACTION_HEAP_DUMP)))
 		have.setuid = have.setgid = false;
 	if (caps_restrict(&have, err, sizeof err))
 		die_setup(EXIT_RUNTIME, "cannot drop capabilities", err);
@@ -238,13 +270,13 @@ int main(int argc, char **argv)
 		die_setup(EXIT_RUNTIME, "cannot set up runtime actions", strerror(ENOMEM));
 	/* As root without CAP_KILL the kill rule still lets us signal root's
 	 * processes; procs.c checks each process against that rule. */
-	struct watch *w = watch_new(&s, epfd, have.kill, have.sys_ptrace);
+	struct watch *w = watch_new(&s, epfd, &have);
 	if (!w)
 		die_setup(EXIT_RUNTIME, "cannot start watching", strerror(ENOMEM));
 	int r = watch_rescan(w, loop_now_us());
 	if (r)
 		die_setup(EXIT_PROC, "cannot list the /proc root", strerror(-r));
-	check_capabilities(w, &s);
+	check_capabilities(w, &s, &have);
 	check_action_capabilities(&s, &have);
 
 	struct loop lp;

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "fsids.h"
 #include "pprof_plan.h"
 
 /* Listening sockets of the process kept while reading its net files, before
@@ -49,15 +50,24 @@ static bool inode_has(const struct inode_set *s, uint64_t inode)
 
 /* readlink of every entry of <proc_root>/<pid>/fd. A descriptor closed
  * meanwhile is skipped. Reading another user's fd links needs ptrace
- * access (CAP_SYS_PTRACE): EACCES otherwise. */
+ * access (CAP_SYS_PTRACE, or its owner's ids): EACCES otherwise. */
 static int list_socket_inodes(const char *proc_root, pid_t pid, struct inode_set *s)
 {
 	char path[512];
 	if (snprintf(path, sizeof path, "%s/%d/fd", proc_root, (int)pid) >= (int)sizeof path)
 		return -ENAMETOOLONG;
 	DIR *d = opendir(path);
-	if (!d)
-		return -errno;
+	/* Without CAP_SYS_PTRACE: as the process's own user (see fsids.h), for
+	 * the directory and each link, both checked. */
+	struct fsids id = FSIDS_INIT;
+	if (!d && (errno == EACCES || errno == EPERM) &&
+	    fsids_become_owner(&id, proc_root, pid) == 0)
+		d = opendir(path);
+	if (!d) {
+		int e = errno;
+		fsids_restore(&id);
+		return -e;
+	}
 	int r = 0;
 	struct dirent *e;
 	while (!r && (e = readdir(d))) {
@@ -70,6 +80,7 @@ static int list_socket_inodes(const char *proc_root, pid_t pid, struct inode_set
 			r = inode_add(s, inode);
 	}
 	closedir(d);
+	fsids_restore(&id);
 	if (!r && s->len)
 		qsort(s->v, s->len, sizeof *s->v, cmp_u64);
 	return r;

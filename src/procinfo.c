@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "elfsect.h"
+#include "fsids.h"
 #include "procscan.h"
 
 /* How much of each file is read. The command line only for the options
@@ -178,6 +179,12 @@ int procinfo_classify(const char *proc_root, pid_t pid, struct runtime_info *out
 	struct runtime_facts f = {0};
 	char exe[PATH_MAX];
 	ssize_t n = readlinkat(dirfd, "exe", exe, sizeof exe - 1);
+	/* exe, maps and environ take ptrace access: without CAP_SYS_PTRACE,
+	 * read them as the process's own user (see fsids.h). */
+	struct fsids id = FSIDS_INIT;
+	if (n < 0 && (errno == EACCES || errno == EPERM) &&
+	    fsids_become_owner(&id, proc_root, pid) == 0)
+		n = readlinkat(dirfd, "exe", exe, sizeof exe - 1);
 	if (n > 0) {
 		exe[n] = '\0';
 		f.exe = exe;
@@ -198,6 +205,7 @@ int procinfo_classify(const char *proc_root, pid_t pid, struct runtime_info *out
 		f.cmdline_len = (size_t)ncmd;
 	}
 	if (ncomm < 0 && ncmd < 0) {
+		fsids_restore(&id);
 		close(dirfd);
 		return (int)ncomm;
 	}
@@ -210,6 +218,7 @@ int procinfo_classify(const char *proc_root, pid_t pid, struct runtime_info *out
 		{"OOMSENTRY_SIGNALS=", optin, 0, false, false},
 	};
 	read_environ(dirfd, want, 2);
+	fsids_restore(&id);
 	close(dirfd);
 	if (want[0].found) {
 		if (want[0].overflow) {

@@ -7,7 +7,9 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "deliver.h"
+#include "fsids.h"
 #include "log.h"
 #include "loop.h"
 #include "settings.h"
@@ -195,17 +197,34 @@ static bool unsettled(const struct procs *ps, const struct wproc *p, uint64_t no
 	return moved || strcmp(st.comm, p->comm) != 0;
 }
 
-static void log_unwatched(struct wproc *p)
+/* The pod's pause process (PID 1 of a shared PID namespace) has nothing to
+ * warn and no memory limit; without CAP_SYS_PTRACE it is hidden (it runs as
+ * root or 65535) in every pod, which is no fault of the settings. */
+static bool is_pod_pause(const struct wproc *p)
+{
+	return p->pid == 1 && strcmp(p->comm, "pause") == 0;
+}
+
+static void log_unwatched(const struct procs *ps, struct wproc *p)
 {
 	struct log_line l;
 	if (!throttle_once(&p->said, PROC_SAID_UNWATCHED))
 		return;
-	if (log_begin(&l, p->role == ROLE_NO_ACCESS ? LOG_ERROR : LOG_WARN, "process_unwatched")) {
+	bool hidden = p->role == ROLE_NO_ACCESS;
+	enum log_level lv = hidden && is_pod_pause(p) ? LOG_INFO : hidden ? LOG_ERROR : LOG_WARN;
+	if (log_begin(&l, lv, "process_unwatched")) {
 		log_int(&l, "pid", p->pid);
 		log_str(&l, "comm", p->comm);
-		log_str(&l, "reason", p->role == ROLE_NO_ACCESS
-					      ? "cannot read its cgroup: CAP_SYS_PTRACE missing"
-					      : "cannot find or read its memory cgroup");
+		log_str(&l, "reason", lv == LOG_INFO
+					      ? "the pod's pause process: cannot read its cgroup "
+						"without CAP_SYS_PTRACE, and it is never signalled"
+				      : hidden ? "cannot read its cgroup: CAP_SYS_PTRACE missing"
+					       : "cannot find or read its memory cgroup");
+		if (lv == LOG_ERROR) {
+			char fix[400];
+			caps_fix_hint(fix, sizeof fix, ps->s->proc_root, p->pid, ps->o.have_setids);
+			log_str(&l, "fix", fix);
+		}
 		log_errno(&l, -p->unwatched_err);
 		log_end(&l);
 	}
@@ -213,15 +232,32 @@ static void log_unwatched(struct wproc *p)
 
 /* Finds p's container (opening it if new). Returns 0 with p watched, or
  * -errno with p's role saying why not. */
-static int attach(struct procs *ps, struct wproc *p, uint64_t now_us)
+static struct container *find_container(struct procs *ps, struct wproc *p, uint64_t now_us,
+					int *err)
 {
 	char pidstr[16];
 	snprintf(pidstr, sizeof pidstr, "%d", (int)p->pid);
 	struct cg_location loc;
-	int err = cg_locate(ps->s->proc_root, pidstr, &loc);
-	if (!err && exiting(ps, p->pid, NULL))
-		err = -ESRCH; /* what cg_locate read may be half torn down */
-	struct container *ct = err ? NULL : containers_get(ps->reg, &loc, p->comm, now_us, &err);
+	*err = cg_locate(ps->s->proc_root, pidstr, &loc);
+	if (!*err && exiting(ps, p->pid, NULL))
+		*err = -ESRCH; /* what cg_locate read may be half torn down */
+	return *err ? NULL : containers_get(ps->reg, &loc, p->comm, now_us, err);
+}
+
+static int attach(struct procs *ps, struct wproc *p, uint64_t now_us)
+{
+	int err;
+	struct container *ct = find_container(ps, p, now_us, &err);
+	if ((err == -EACCES || err == -EPERM) && !ps->o.have_ptrace) {
+		/* Without CAP_SYS_PTRACE, a process of another user is reached
+		 * with its own ids (see fsids.h); the cgroup's files, once open,
+		 * need nothing more. */
+		struct fsids id = FSIDS_INIT;
+		if (fsids_become_owner(&id, ps->s->proc_root, p->pid) == 0) {
+			ct = find_container(ps, p, now_us, &err);
+			fsids_restore(&id);
+		}
+	}
 	if (err) {
 		/* Denied with CAP_SYS_PTRACE in hand is not ours to fix (another
 		 * user namespace, say): that is "no cgroup", not "no access". */
@@ -285,7 +321,7 @@ static bool classify(struct procs *ps, struct wproc *p, uint64_t now_us)
 		 * way into its container: it is tried again at each rescan, and
 		 * reported only if it is still unwatched once it has settled. */
 		if (!ps->scanned_once)
-			log_unwatched(p);
+			log_unwatched(ps, p);
 	}
 	return true;
 }
@@ -457,7 +493,7 @@ static void forget_gone(struct procs *ps, uint64_t now_us)
 			if (now_us < p->settle_until_us)
 				attach(ps, p, now_us);
 			else
-				log_unwatched(p);
+				log_unwatched(ps, p);
 		}
 		i++;
 	}
@@ -514,7 +550,7 @@ void procs_census(const struct procs *ps, struct procs_census *c)
 	memset(c, 0, sizeof *c);
 	for (size_t i = 0; i < ps->n; i++) {
 		const struct wproc *p = ps->v[i];
-		if (p->role == ROLE_NO_ACCESS) {
+		if (p->role == ROLE_NO_ACCESS && !is_pod_pause(p)) {
 			if (!c->no_access++) {
 				c->no_access_pid = p->pid;
 				snprintf(c->no_access_comm, sizeof c->no_access_comm, "%s", p->comm);

@@ -80,6 +80,7 @@ struct procs_options {
 	int epfd;                    /* pidfds go here; -1: none (--once) */
 	bool have_kill;              /* CAP_KILL effective */
 	bool have_ptrace;            /* CAP_SYS_PTRACE effective */
+	bool have_setids;            /* CAP_SETUID and CAP_SETGID effective (fsids.h) */
 };
 
 struct procs *procs_new(const struct settings *s, struct containers *reg,

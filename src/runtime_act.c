@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/fsuid.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -14,6 +13,7 @@
 
 #include "artifacts.h"
 #include "dumpdir.h"
+#include "fsids.h"
 #include "jobs.h"
 #include "jvm_attach.h"
 #include "log.h"
@@ -185,23 +185,22 @@ static int publish_hprof(const char *dir, const char *from, const char *to, unsi
 	if (dfd < 0)
 		return -errno;
 	int r = renameat(dfd, from, dfd, to) < 0 ? -errno : 0;
+	struct fsids id = FSIDS_INIT;
 	if (r == -EACCES || r == -EPERM) {
 		struct stat st;
-		if (fstat(dfd, &st) == 0) {
-			setfsgid(st.st_gid);
-			setfsuid(st.st_uid);
+		if (fstat(dfd, &st) == 0 && fsids_become(&id, st.st_uid, st.st_gid) == 0)
 			r = renameat(dfd, from, dfd, to) < 0 ? -errno : 0;
-		}
 	}
 	if (!r) {
 		unsigned removed;
 		dumpdir_rotate(dfd, ARTIFACT_HPROF, keep, &removed);
 	}
+	fsids_restore(&id);
 	close(dfd);
 	return r;
 }
 
-static int heap_dump(const struct ctx *c)
+static int heap_dump_in_view(const struct ctx *c)
 {
 	const struct settings *s = c->s;
 	char name[ARTIFACT_NAME_MAX], temp[ARTIFACT_NAME_MAX + 16], err[1400];
@@ -323,6 +322,24 @@ static int pprof(const struct ctx *c)
 	char portbuf[16];
 	snprintf(portbuf, sizeof portbuf, "%d", port);
 	return publish(c, &f, "pprof", t0, "port", portbuf);
+}
+
+/* Reaching the JVM's directory through /proc/PID/root takes ptrace access:
+ * without CAP_SYS_PTRACE the whole heap dump is done with the JVM user's
+ * file-system ids (see fsids.h). Nothing of it is written into DUMP_DIR. */
+static int heap_dump(const struct ctx *c)
+{
+	char root[SETTINGS_PATH_MAX + 32];
+	snprintf(root, sizeof root, "%s/%d/root/", c->s->proc_root, (int)c->j->pid);
+	struct fsids id = FSIDS_INIT;
+	int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	else if (errno == EACCES || errno == EPERM)
+		fsids_become_owner(&id, c->s->proc_root, c->j->pid);
+	int r = heap_dump_in_view(c);
+	fsids_restore(&id);
+	return r;
 }
 
 int runtime_act_run(const struct settings *s, const struct job *j, uint64_t budget_us)

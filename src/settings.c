@@ -248,8 +248,9 @@ static int count_parse(const struct setting_def *d, const char *v, unsigned *out
 		       const char **why)
 {
 	double n;
-	if (units_parse_number(v, &n, why) || n != (double)(uint64_t)n || n < (double)d->min ||
-	    n > (double)d->max) {
+	/* The bounds first: converting a double beyond uint64_t is undefined. */
+	if (units_parse_number(v, &n, why) || n < (double)d->min || n > (double)d->max ||
+	    n != (double)(uint64_t)n) {
 		*why = d->why;
 		return -EINVAL;
 	}
@@ -516,13 +517,47 @@ const char *settings_config_path(const struct cli *cli, char *const *envp)
 	return p && *p ? p : NULL;
 }
 
+/* Where a setting's value came from, and the value as given: a message
+ * about two settings together must show what the user wrote ("1.5Gi", not
+ * "1536Mi") and where to change it. Kept beside struct settings, never in
+ * it: settings that are equal stay equal whatever their sources, as a reload
+ * compares them. Values longer than ORIGIN_TEXT_MAX bytes are kept cut. */
+#define ORIGIN_TEXT_MAX 64
+enum origin_source { FROM_DEFAULT, FROM_FILE, FROM_ENV, FROM_FLAG };
+struct origin {
+	enum origin_source from;
+	int line;                         /* FROM_FILE: the line of the file */
+	char text[ORIGIN_TEXT_MAX + 4];   /* as given; "..." ends a cut value */
+};
+
+static void origin_set(struct origin *o, enum origin_source from, int line, const char *text)
+{
+	o->from = from;
+	o->line = line;
+	size_t len = strlen(text);
+	if (len > ORIGIN_TEXT_MAX)
+		snprintf(o->text, sizeof o->text, "%.*s...", ORIGIN_TEXT_MAX, text);
+	else
+		memcpy(o->text, text, len + 1);
+}
+
 struct ini_ctx {
 	struct settings *s;
+	struct origin *origins;  /* one per row */
 	const struct ini_lines *lines;
 	int fail_line;    /* where an entry was first refused */
+	int set_on[NDEFS]; /* the line that set each row, or 0 */
 	char *why;
 	size_t whysz;
 };
+
+/* Notes where row's value came from; 1, libinih's "go on". */
+static int ini_entry_set(struct ini_ctx *ctx, int row, const char *value)
+{
+	ctx->set_on[row] = ctx->lines->line;
+	origin_set(&ctx->origins[row], FROM_FILE, ctx->lines->line, value);
+	return 1;
+}
 
 static int on_ini_entry(void *user, const char *section, const char *name, const char *value)
 {
@@ -532,20 +567,27 @@ static int on_ini_entry(void *user, const char *section, const char *name, const
 	const struct setting_def *d = NULL;
 	const char *why = NULL;
 	char msg[SETTINGS_ERR_MAX];
+	/* Keys before any section and in [oomsentry] are the same settings, so
+	 * one key in both places is a duplicate too: the later one would win
+	 * without a word. */
 	if (section[0] && strcmp(section, "oomsentry") != 0)
 		snprintf(msg, sizeof msg, "unknown section [%s] (use [oomsentry] or none)", section);
 	else if (!(d = settings_table_find(name)))
 		snprintf(msg, sizeof msg, "unknown key \"%s\"", name);
+	else if (ctx->set_on[d - defs])
+		snprintf(msg, sizeof msg, "duplicate key \"%s\" (first set on line %d)", name,
+			 ctx->set_on[d - defs]);
 	else if (settings_table_set(d, ctx->s, value, &why))
 		snprintf(msg, sizeof msg, "invalid setting %s=\"%s\": %s", name, value, why);
 	else
-		return 1;
+		return ini_entry_set(ctx, (int)(d - defs), value);
 	ctx->fail_line = ctx->lines->line;
 	snprintf(ctx->why, ctx->whysz, "%s", msg);
 	return 0;
 }
 
-static int load_file(struct settings *s, const char *path, char *err, size_t errsz)
+static int load_file(struct settings *s, struct origin *origins, const char *path, char *err,
+		     size_t errsz)
 {
 	struct ini_lines lines;
 	int e = ini_lines_open(&lines, path);
@@ -555,7 +597,8 @@ static int load_file(struct settings *s, const char *path, char *err, size_t err
 		return -EINVAL;
 	}
 	char why[SETTINGS_ERR_MAX] = "";
-	struct ini_ctx ctx = {s, &lines, 0, why, sizeof why};
+	struct ini_ctx ctx = {.s = s, .origins = origins, .lines = &lines, .why = why,
+			      .whysz = sizeof why};
 	int line = ini_parse_stream(ini_lines_read, &lines, on_ini_entry, &ctx);
 	ini_lines_close(&lines);
 	if (line == -2) {
@@ -580,46 +623,63 @@ static int load_file(struct settings *s, const char *path, char *err, size_t err
 	return 0;
 }
 
-static int check_together(const struct settings *s, char *err, size_t errsz)
+/* NAME="value" (source) for a message about two settings: the value as
+ * given, the environment variable's name whatever the source (one name per
+ * setting in every message), the file's line or the flag where it was set. */
+static void describe(char *buf, size_t size, int row, const struct origin *origins,
+		     const char *path)
 {
-	char w[32], c[32];
-	units_format_threshold(w, sizeof w, &s->warning);
-	units_format_threshold(c, sizeof c, &s->critical);
-	if (s->warning.is_pct != s->critical.is_pct) {
-		errf(err, errsz,
-		     "invalid settings WARNING=\"%s\" and CRITICAL=\"%s\": both must be percentages "
-		     "or both sizes",
-		     w, c);
-		return -EINVAL;
+	const struct origin *o = &origins[row];
+	const struct setting_def *d = &defs[row];
+	switch (o->from) {
+	case FROM_FILE:
+		snprintf(buf, size, "%s=\"%s\" (%s:%d)", d->env, o->text, path, o->line);
+		break;
+	case FROM_ENV:
+		snprintf(buf, size, "%s=\"%s\" (environment)", d->env, o->text);
+		break;
+	case FROM_FLAG:
+		snprintf(buf, size, "%s=\"%s\" (--%s)", d->env, o->text, d->flag);
+		break;
+	case FROM_DEFAULT:
+		snprintf(buf, size, "%s=\"%s\" (default)", d->env, o->text);
+		break;
 	}
+}
+
+/* "invalid settings A=\"x\" (source) and B=\"y\" (source): why". */
+static int pair_error(char *err, size_t errsz, const char *key_a, const char *key_b,
+		      const struct origin *origins, const char *path, const char *why)
+{
+	char a[SETTINGS_ERR_MAX / 2], b[SETTINGS_ERR_MAX / 2];
+	describe(a, sizeof a, (int)(settings_table_find(key_a) - defs), origins, path);
+	describe(b, sizeof b, (int)(settings_table_find(key_b) - defs), origins, path);
+	errf(err, errsz, "invalid settings %s and %s: %s", a, b, why);
+	return -EINVAL;
+}
+
+static int check_together(const struct settings *s, const struct origin *origins,
+			  const char *path, char *err, size_t errsz)
+{
+	if (s->warning.is_pct != s->critical.is_pct)
+		return pair_error(err, errsz, "warning", "critical", origins, path,
+				  "both must be percentages or both sizes");
 	/* Equal is oomhero's way to have the critical level only
 	 * (settings_warnings says so). */
 	bool above = s->warning.is_pct ? s->warning.pct > s->critical.pct
 				       : s->warning.bytes > s->critical.bytes;
-	if (above) {
-		errf(err, errsz,
-		     "invalid settings WARNING=\"%s\" and CRITICAL=\"%s\": warning must be at or "
-		     "below critical",
-		     w, c);
-		return -EINVAL;
-	}
-	if (s->min_interval_us > s->interval_us) {
-		char mn[32], mx[32];
-		units_format_duration(mn, sizeof mn, s->min_interval_us);
-		units_format_duration(mx, sizeof mx, s->interval_us);
-		errf(err, errsz,
-		     "invalid settings MIN_INTERVAL=\"%s\" and INTERVAL=\"%s\": the minimum is above "
-		     "the maximum",
-		     mn, mx);
-		return -EINVAL;
-	}
-	char a[16];
+	if (above)
+		return pair_error(err, errsz, "warning", "critical", origins, path,
+				  "warning must be at or below critical");
+	if (s->min_interval_us > s->interval_us)
+		return pair_error(err, errsz, "min_interval", "interval", origins, path,
+				  "the minimum is above the maximum");
+	char a[16], why[80];
 	if (signame_clash(s->warning_signal, s->critical_signal, a, sizeof a)) {
-		errf(err, errsz,
-		     "invalid settings WARNING_SIGNAL and CRITICAL_SIGNAL: both are %s; the app "
-		     "could not tell the levels apart",
-		     a);
-		return -EINVAL;
+		snprintf(why, sizeof why, "both are %s; the app could not tell the levels apart",
+			 a);
+		return pair_error(err, errsz, "warning_signal", "critical_signal", origins, path,
+				  why);
 	}
 	return 0;
 }
@@ -629,10 +689,13 @@ int settings_resolve(struct settings *out, const struct cli *cli, char *const *e
 {
 	struct settings s;
 	settings_defaults(&s);
+	struct origin origins[NDEFS];
+	for (int i = 0; i < NDEFS; i++)
+		origin_set(&origins[i], FROM_DEFAULT, 0, defs[i].def);
 
 	const char *path = settings_config_path(cli, envp);
 	if (path) {
-		int r = load_file(&s, path, err, errsz);
+		int r = load_file(&s, origins, path, err, errsz);
 		if (r)
 			return r;
 	}
@@ -646,6 +709,7 @@ int settings_resolve(struct settings *out, const struct cli *cli, char *const *e
 			     why);
 			return -EINVAL;
 		}
+		origin_set(&origins[i], FROM_ENV, 0, v);
 	}
 	for (int i = 0; i < cli->nflags; i++) {
 		const struct setting_def *d = &defs[cli->flags[i].setting];
@@ -655,8 +719,9 @@ int settings_resolve(struct settings *out, const struct cli *cli, char *const *e
 			     cli->flags[i].value, why);
 			return -EINVAL;
 		}
+		origin_set(&origins[cli->flags[i].setting], FROM_FLAG, 0, cli->flags[i].value);
 	}
-	int r = check_together(&s, err, errsz);
+	int r = check_together(&s, origins, path, err, errsz);
 	if (r)
 		return r;
 	*out = s;

@@ -21,14 +21,17 @@ struct watch {
 	struct procs *procs;
 };
 
-struct watch *watch_new(const struct settings *s, int epfd, bool have_kill, bool have_ptrace)
+struct watch *watch_new(const struct settings *s, int epfd, const struct caps_have *have)
 {
 	struct watch *w = calloc(1, sizeof *w);
 	if (!w)
 		return NULL;
 	w->s = s;
 	w->reg = containers_new(s, epfd);
-	struct procs_options o = {.epfd = epfd, .have_kill = have_kill, .have_ptrace = have_ptrace};
+	struct procs_options o = {.epfd = epfd,
+				  .have_kill = have->kill,
+				  .have_ptrace = have->sys_ptrace,
+				  .have_setids = have->setuid && have->setgid};
 	w->procs = w->reg ? procs_new(s, w->reg, &o) : NULL;
 	if (!w->procs) {
 		watch_free(w);

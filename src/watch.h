@@ -12,15 +12,16 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "caps.h"
 #include "procs.h"
 
 struct settings;
 struct watch;
 
 /* epfd: the loop's epoll set, or -1 for --once (no pidfds, no signals, no
- * kernel events). have_kill, have_ptrace: CAP_KILL and CAP_SYS_PTRACE are
- * effective. Returns NULL when out of memory. */
-struct watch *watch_new(const struct settings *s, int epfd, bool have_kill, bool have_ptrace);
+ * kernel events). have: the capabilities held, which decide how other
+ * users' processes are reached. Returns NULL when out of memory. */
+struct watch *watch_new(const struct settings *s, int epfd, const struct caps_have *have);
 void watch_free(struct watch *w);
 
 /* Walks /proc: adds new processes, drops vanished ones, refreshes limits.

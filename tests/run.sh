@@ -24,6 +24,7 @@ packages=(
 	clang libclang-rt-14-dev
 	python3
 	openjdk-17-jdk-headless golang-go nginx-light
+	curl xz-utils gpgv debian-archive-keyring musl-tools
 )
 
 install_packages() {

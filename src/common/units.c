@@ -94,16 +94,53 @@ int units_parse_number(const char *s, double *out, const char **why)
 	return 0;
 }
 
+/* Why a value that has a '%' is not "<number>%", or NULL when it is (or has
+ * no '%'). Someone who wrote a percentage is told about the sign, not about
+ * units or trailing characters. "80 %" is refused like "512 Mi" and "30 s":
+ * no unit stands apart from its number. */
+static const char *percent_sign_problem(const char *s)
+{
+	const char *sign = s ? strchr(s, '%') : NULL;
+	if (!sign)
+		return NULL;
+	size_t len = 0, before = (size_t)(sign - s);
+	if (!before) {
+		size_t n;
+		return plain_decimal_prefix(s + strspn(s, "%"), &n)
+			       ? "the % sign goes after the number, as in 80%"
+			       : "no number before the % sign";
+	}
+	if (s[0] == '-')
+		return "must not be negative";
+	if (!plain_decimal_prefix(s, &len))
+		return "not a number before the % sign";
+	if (len < before)
+		return strspn(s + len, " \t") == before - len
+			       ? "no blank may stand between the number and the % sign"
+			       : "not a number before the % sign";
+	if (sign[1] == '%')
+		return "a percentage takes one % sign";
+	return sign[1] ? "nothing may follow the % sign" : NULL;
+}
+
 int units_parse_percent(const char *s, double *pct, const char **why)
 {
-	char num[DECIMAL_MAX + 1];
-	size_t len = s ? strlen(s) : 0;
-	if (len && len < sizeof num && s[len - 1] == '%') {
-		memcpy(num, s, len - 1);
-		num[len - 1] = '\0';
-		s = num;
+	const char *problem = percent_sign_problem(s);
+	if (problem) {
+		*why = problem;
+		return -EINVAL;
 	}
-	return units_parse_number(s, pct, why);
+	const char *rest;
+	double v;
+	int r = parse_decimal(s, &v, &rest, why);
+	if (r)
+		return r;
+	if (*rest && strcmp(rest, "%") != 0) {
+		*why = "trailing characters after the number";
+		return -EINVAL;
+	}
+	*pct = v;
+	return 0;
 }
 
 struct suffix {
@@ -159,6 +196,11 @@ int units_parse_size(const char *s, uint64_t *bytes, const char **why)
 
 int units_parse_threshold(const char *s, struct threshold *out, const char **why)
 {
+	const char *problem = percent_sign_problem(s);
+	if (problem) {
+		*why = problem;
+		return -EINVAL;
+	}
 	double v;
 	const char *rest;
 	int r = parse_decimal(s, &v, &rest, why);

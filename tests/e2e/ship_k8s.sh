@@ -39,7 +39,8 @@ validate() { node "$top_srcdir/tests/e2e/ship_k8s.mjs" "$MODULES" "$@"; }
 manifests=("$K8S"/*.yaml)
 [ ${#manifests[@]} -ge 4 ] || fail "expected pod, configmap, deployment and kustomization in k8s/"
 validate "${manifests[@]}" >"$WORK/valid.log" 2>&1 || fail "k8s/ does not validate: $(cat "$WORK/valid.log")"
-for what in "Pod/app-with-oomsentry" "Pod/java-app-with-oomsentry" "Deployment/app" "ConfigMap/oomsentry-config" "Kustomization/-"; do
+for what in "Pod/app-with-oomsentry" "Pod/app-with-oomsentry-baseline" "Pod/app-with-oomsentry-restricted" \
+	"Pod/java-app-with-oomsentry" "Deployment/app" "ConfigMap/oomsentry-config" "Kustomization/-"; do
 	grep -q "^valid .* $what\$" "$WORK/valid.log" || fail "no valid $what in k8s/"
 done
 pass "$(wc -l <"$WORK/valid.log") documents in k8s/ are valid"
@@ -71,10 +72,24 @@ const k8s = process.argv[2];
 const pod = YAML.parse(fs.readFileSync(k8s + "/pod.yaml", "utf8"));
 const dep = YAML.parse(fs.readFileSync(k8s + "/deployment.yaml", "utf8"));
 const cm = YAML.parse(fs.readFileSync(k8s + "/configmap.yaml", "utf8"));
-const side = pod.spec.containers.find((c) => c.name === "oomsentry");
+// The sidecar of every manifest is a native sidecar: an init container
+// that keeps running (restartPolicy: Always), found by its name.
+const sidecar = (spec, file) => {
+	const c = (spec.initContainers || []).find((c) => c.name === "oomsentry");
+	if (!c || c.restartPolicy !== "Always") throw new Error(`${file}: no native sidecar named oomsentry`);
+	if ((spec.containers || []).some((c) => c.name === "oomsentry")) throw new Error(`${file}: oomsentry among the containers`);
+	return c;
+};
+const side = sidecar(pod.spec, "pod.yaml");
 for (const e of side.env) console.log(`podenv ${e.name}=${e.value}`);
+for (const f of ["pod-baseline.yaml", "pod-restricted.yaml"]) {
+	const v = YAML.parse(fs.readFileSync(k8s + "/" + f, "utf8"));
+	const env = sidecar(v.spec, f).env.map((e) => `${e.name}=${e.value}`).join(" ");
+	const same = JSON.stringify(sidecar(v.spec, f).env) === JSON.stringify(side.env);
+	console.log(`variantenv ${f} ${same ? "same" : "differs"} ${env}`);
+}
 const java = YAML.parse(fs.readFileSync(k8s + "/java.yaml", "utf8"));
-const jside = java.spec.containers.find((c) => c.name === "oomsentry");
+const jside = sidecar(java.spec, "java.yaml");
 for (const e of jside.env) console.log(`javaenv ${e.name}=${e.value}`);
 const japp = java.spec.containers.find((c) => c.name === "app");
 const mounts = (c) => Object.fromEntries(c.volumeMounts.map((m) => [m.name, m.mountPath]));
@@ -88,8 +103,9 @@ for (const f of init.command.slice(2)) console.log(`copied ${mount}/${f.split("/
 const env = Object.fromEntries(app.env.map((e) => [e.name, e.value]));
 for (const f of env.LD_PRELOAD.split(" ")) console.log(`preloaded ${f}`);
 for (const n of Object.keys(env)) if (n.startsWith("OOMSENTRY_")) console.log(`libenv ${n}`);
-const cfg = spec.containers.find((c) => c.name === "oomsentry").env.find((e) => e.name === "CONFIG").value;
-const cfgMount = spec.containers.find((c) => c.name === "oomsentry").volumeMounts[0].mountPath;
+const dside = sidecar(spec, "deployment.yaml");
+const cfg = dside.env.find((e) => e.name === "CONFIG").value;
+const cfgMount = dside.volumeMounts[0].mountPath;
 console.log(`config ${cfg} ${cfgMount}`);
 const vol = spec.volumes.find((v) => v.configMap);
 console.log(`configmap ${vol.configMap.name} ${cm.metadata.name}`);
@@ -98,6 +114,11 @@ console.log(`configmap ${vol.configMap.name} ${cm.metadata.name}`);
 mapfile -t podenv < <(sed -n 's/^podenv //p' "$WORK/facts.log")
 env -i "${podenv[@]}" "$OOMSENTRY" --print-config >"$WORK/podenv.log" 2>&1 ||
 	fail "oomsentry rejects pod.yaml's settings: $(cat "$WORK/podenv.log")"
+# The Pod Security variants are pod.yaml with another securityContext.
+while read -r _ f same _; do
+	[ "$same" = same ] || fail "$f's sidecar settings differ from pod.yaml's"
+done < <(grep '^variantenv ' "$WORK/facts.log")
+[ "$(grep -c '^variantenv ' "$WORK/facts.log")" = 2 ] || fail "the Pod Security variants were not read"
 mapfile -t javaenv < <(sed -n 's/^javaenv //p' "$WORK/facts.log")
 env -i "${javaenv[@]}" "$OOMSENTRY" --print-config >"$WORK/javaenv.log" 2>&1 ||
 	fail "oomsentry rejects java.yaml's settings: $(cat "$WORK/javaenv.log")"
@@ -143,3 +164,80 @@ for f in "${manifests[@]}"; do
 	[ -n "$shown" ] || fail "README.md's Kubernetes section does not show $(basename "$f")"
 done
 pass "README.md shows k8s/*.yaml verbatim, and no other YAML"
+
+# 5. The Pod Security Standards checker (ship_pss.mjs) answers as each fixture
+# of tests/fixtures/pss/ says in its leading comments, one line per level:
+# "# expect baseline: ok" or "# expect restricted: violates Capabilities,
+# Capabilities (v1.22+)" (the controls compared as a set). Every control of
+# the checker's table must be shown to bite on some fixture.
+pss() { node "$top_srcdir/tests/e2e/ship_pss.mjs" "$MODULES" "$@"; }
+pss_fixtures=("$top_srcdir"/tests/fixtures/pss/*.yaml)
+[ ${#pss_fixtures[@]} -ge 10 ] || fail "expected the fixtures of tests/fixtures/pss/"
+pss_checked=0 pss_bitten=
+for f in "${pss_fixtures[@]}"; do
+	name=$(basename "$f" .yaml)
+	expectations=$(sed -n '/^#/!q; s/^# expect \([a-z]*: .*\)$/\1/p' "$f")
+	[ -n "$expectations" ] || fail "pss/$name.yaml has no leading \"# expect LEVEL: ...\" line"
+	while IFS= read -r e; do
+		level=${e%%: *} want=${e#*: }
+		log=$WORK/pss-$name-$level.log
+		rc=0
+		# Run from the fixture's directory: its name, with no space, is FILE.
+		(cd "$(dirname "$f")" && pss "$level" "$name.yaml") >"$log" 2>&1 || rc=$?
+		if [ "$want" = ok ]; then
+			if [ $rc -ne 0 ] || ! grep -q '^ok ' "$log" || grep -qv '^ok ' "$log"; then
+				fail "pss/$name.yaml at $level: expected ok, got (exit $rc) $(cat "$log")"
+			fi
+		else
+			[ $rc -eq 1 ] || fail "pss/$name.yaml at $level: expected exit 1, got $rc: $(cat "$log")"
+			# violates LEVEL FILE KIND/NAME: CONTROL: detail (...); CONTROL: ...
+			got=$(sed -n 's/^violates [^ ]* [^ ]* [^ ]*: //p' "$log" | sed 's/; /\n/g' | sed 's/: .*//' | sort -u)
+			want=${want#violates }
+			expected=$(sort -u <<<"${want//, /$'\n'}")
+			[ "$got" = "$expected" ] ||
+				fail "pss/$name.yaml at $level: expected violations of [$want], got: $(cat "$log")"
+			pss_bitten+=$expected$'\n'
+		fi
+		pss_checked=$((pss_checked + 1))
+	done <<<"$expectations"
+done
+while IFS= read -r control; do
+	grep -qxF "$control" <<<"$pss_bitten" || fail "no fixture of tests/fixtures/pss/ violates the control \"$control\""
+done < <(sed -n 's/^\t\tcontrol: "\(.*\)",$/\1/p' "$top_srcdir/tests/e2e/ship_pss.mjs")
+[ "$(sed -n 's/^\t\tcontrol: "\(.*\)",$/\1/p' "$top_srcdir/tests/e2e/ship_pss.mjs" | wc -l)" -ge 18 ] ||
+	fail "ship_pss.mjs's table has fewer controls than the page (12 Baseline, 6 Restricted)"
+# The privileged level has no controls; a wrong level is a usage error.
+pss privileged "$top_srcdir/tests/fixtures/pss/host-path.yaml" >"$WORK/pss-privileged.log" 2>&1 ||
+	fail "the privileged level refused a pod: $(cat "$WORK/pss-privileged.log")"
+rc=0
+pss strict "$top_srcdir/tests/fixtures/pss/restricted-ok.yaml" >"$WORK/pss-usage.log" 2>&1 || rc=$?
+[ $rc -eq 2 ] || fail "ship_pss.mjs took an unknown level (exit $rc)"
+pass "the Pod Security Standards checker meets $pss_checked expectations of ${#pss_fixtures[@]} fixtures"
+
+# 6. Each manifest meets the Pod Security level its head declares ("# Pod
+# Security level: X."), and no stricter one: the declared level is the one
+# a namespace must allow. README.md's table says what each level reaches.
+declared=0
+for f in "$K8S"/*.yaml; do
+	level=$(sed -n 's/^# Pod Security level: \([a-z]*\)\..*/\1/p' "$f")
+	grep -q '^kind: \(Pod\|Deployment\)$' "$f" || continue
+	[ -n "$level" ] || fail "$(basename "$f") declares no Pod Security level"
+	case $level in
+	restricted) ok=restricted stricter= ;;
+	baseline) ok=baseline stricter=restricted ;;
+	privileged) ok= stricter=baseline ;;
+	*) fail "$(basename "$f"): unknown Pod Security level $level" ;;
+	esac
+	if [ -n "$ok" ]; then
+		pss "$ok" "$f" >"$WORK/level.log" 2>&1 || fail "$(basename "$f") does not meet $ok: $(cat "$WORK/level.log")"
+	fi
+	if [ -n "$stricter" ] && pss "$stricter" "$f" >"$WORK/level.log" 2>&1; then
+		fail "$(basename "$f") declares $level but meets $stricter"
+	fi
+	declared=$((declared + 1))
+done
+[ "$declared" -ge 5 ] || fail "only $declared manifests declare a Pod Security level"
+for level in restricted baseline privileged; do
+	grep -q "^# Pod Security level: $level\." "$K8S"/*.yaml || fail "no manifest of k8s/ for the $level level"
+done
+pass "$declared manifests meet the Pod Security level they declare, and no stricter one"

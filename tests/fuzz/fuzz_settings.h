@@ -48,7 +48,7 @@ static bool ini_can_carry(const char *key, const char *v)
 		unsigned char c = (unsigned char)v[i];
 		if (c < 0x20 || c == 0x7f)
 			return false;
-		if (c == ';' && (i == 0 || v[i - 1] == ' ' || v[i - 1] == '\t'))
+		if ((c == ';' || c == '#') && (i == 0 || v[i - 1] == ' ' || v[i - 1] == '\t'))
 			return false;
 	}
 	return true;

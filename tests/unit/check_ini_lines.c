@@ -1,6 +1,6 @@
-/* Unit tests for src/ini_lines.h: lines counted, indentation taken off,
- * overlong lines skipped and remembered, files that are no regular files
- * refused. */
+/* Unit tests for src/ini_lines.h: lines counted, indentation and comments
+ * taken off, overlong lines skipped and remembered, files that are no
+ * regular files refused. */
 #include "check_run.h"
 #include <check.h>
 #include <errno.h>
@@ -101,6 +101,51 @@ START_TEST(last_line_without_newline)
 }
 END_TEST
 
+/* ';' and '#' alike begin a comment at the start of a line or after a
+ * blank; inside a word they are part of it. The newline stays, so the line
+ * count and an empty line stay as they were. */
+START_TEST(comments_cut)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{"warning = 80 # c\n", "warning = 80\n"},
+		{"warning = 80 ; c\n", "warning = 80\n"},
+		{"warning = 80\t#c\n", "warning = 80\n"},
+		{"warning = 80  #  ; two\n", "warning = 80\n"},
+		{"warning = 80 # c\r\n", "warning = 80\n"},
+		{"warning = 80 # no newline", "warning = 80"},
+		{"# a comment\n", "\n"},
+		{"; a comment\n", "\n"},
+		{"   # indented\n", "\n"},
+		{"\t; indented\n", "\n"},
+		{"#\n", "\n"},
+		{"[oomsentry] # section\n", "[oomsentry]\n"},
+		{"[oomsentry] ; section\n", "[oomsentry]\n"},
+		{"[oom #x]\n", "[oom\n"},
+		/* Inside a word: kept. */
+		{"go_pprof = http://h:6060/x#y\n", "go_pprof = http://h:6060/x#y\n"},
+		{"include = a#b,c;d\n", "include = a#b,c;d\n"},
+		{"warning = 80%#c\n", "warning = 80%#c\n"},
+		{"[a#b]\n", "[a#b]\n"},
+		/* Right after '=', as libinih takes ';' there: kept. */
+		{"include =#a\n", "include =#a\n"},
+		/* After the blank that follows '=': the whole value is a comment. */
+		{"include = #a\n", "include =\n"},
+		{"warning = 80 #\n", "warning = 80\n"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct ini_lines l;
+		open_text(&l, cases[i].in);
+		const char *got = next(&l, 200);
+		ck_assert_msg(got && strcmp(got, cases[i].out) == 0, "\"%s\" read as \"%s\"",
+			      cases[i].in, got ? got : "(null)");
+		ck_assert_int_eq(l.line, 1);
+		ini_lines_close(&l);
+	}
+}
+END_TEST
+
 START_TEST(open_errors)
 {
 	struct ini_lines l;
@@ -121,6 +166,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, lines_counted_and_unindented);
 	tcase_add_test(tc, long_lines);
 	tcase_add_test(tc, last_line_without_newline);
+	tcase_add_test(tc, comments_cut);
 	tcase_add_test(tc, open_errors);
 	suite_add_tcase(s, tc);
 	return s;

@@ -281,6 +281,7 @@ static const struct bad bad_values[] = {
 	{"dump_keep", ""},         {"dump_keep", "0"},       {"dump_keep", "1001"},
 	{"dump_keep", "-1"},       {"dump_keep", "2.5"},     {"dump_keep", "x"},
 	{"dump_keep", "99999999999999999999"},
+	{"dump_keep", "609999999999999999999999999999999999999999999999999999"},
 
 	{"dump_min_free", ""},     {"dump_min_free", "x"},   {"dump_min_free", "-1Mi"},
 	{"dump_min_free", "16Ei"}, {"dump_min_free", "5mi"},
@@ -575,6 +576,78 @@ START_TEST(same_signals)
 				      contains(rr.err, cases[i].name),
 			      "case %zu: message %s", i, rr.err);
 	}
+}
+END_TEST
+
+/* A message about two settings shows each as given, where it was set. */
+START_TEST(pair_errors_name_sources)
+{
+	struct run rr;
+	char want[SETTINGS_ERR_MAX];
+
+	char *e1[] = {"WARNING=2Gi", NULL};
+	run(&rr, "[oomsentry]\n# the level\ncritical = 1.5Gi\n", e1, NULL);
+	ck_assert_int_eq(rr.r, -EINVAL);
+	ck_assert(rr.untouched);
+	snprintf(want, sizeof want,
+		 "invalid settings WARNING=\"2Gi\" (environment) and CRITICAL=\"1.5Gi\" (%s:3): "
+		 "warning must be at or below critical",
+		 rr.path);
+	ck_assert_str_eq(rr.err, want);
+
+	const char *a2[] = {"--warning=95", NULL};
+	run(&rr, NULL, NULL, a2);
+	ck_assert_str_eq(rr.err, "invalid settings WARNING=\"95\" (--warning) and CRITICAL=\"90\" "
+				 "(default): warning must be at or below critical");
+
+	/* The highest layer's value is the one shown. */
+	char *e3[] = {"CRITICAL=1Gi", NULL};
+	run(&rr, "warning = 50\ncritical = 60\n", e3, NULL);
+	snprintf(want, sizeof want,
+		 "invalid settings WARNING=\"50\" (%s:1) and CRITICAL=\"1Gi\" (environment): both "
+		 "must be percentages or both sizes",
+		 rr.path);
+	ck_assert_str_eq(rr.err, want);
+
+	char *e4[] = {"MIN_INTERVAL=200ms", NULL};
+	run(&rr, NULL, e4, NULL);
+	ck_assert_str_eq(rr.err, "invalid settings MIN_INTERVAL=\"200ms\" (environment) and "
+				 "INTERVAL=\"100ms\" (default): the minimum is above the maximum");
+
+	const char *a5[] = {"--critical-signal", "10", NULL};
+	char *e5[] = {"CRITICAL_SIGNAL=USR2", NULL};
+	run(&rr, NULL, e5, a5);
+	ck_assert_str_eq(rr.err, "invalid settings WARNING_SIGNAL=\"SIGUSR1\" (default) and "
+				 "CRITICAL_SIGNAL=\"10\" (--critical-signal): both are SIGUSR1; "
+				 "the app could not tell the levels apart");
+
+	/* A long value is shown cut, and the reason still fits. */
+	char minv[200] = "";
+	for (int i = 0; i < 40; i++)
+		strcat(minv, "0s");
+	strcat(minv, "200ms");
+	char var[256];
+	snprintf(var, sizeof var, "MIN_INTERVAL=%s", minv);
+	char *e6[] = {var, NULL};
+	run(&rr, NULL, e6, NULL);
+	snprintf(want, sizeof want, "MIN_INTERVAL=\"%.64s...\" (environment) and", minv);
+	ck_assert_msg(contains(rr.err, want), "%s", rr.err);
+	ck_assert_msg(contains(rr.err, ": the minimum is above the maximum"), "%s", rr.err);
+}
+END_TEST
+
+/* Where a value came from is no part of the settings: the same values from
+ * different sources are no change for a reload. */
+START_TEST(sources_are_no_change)
+{
+	char *e[] = {"WARNING=80%", "COOLDOWN=1m", NULL};
+	struct run from_file, from_env;
+	run(&from_file, "warning = 80\ncooldown = 60s\n", NULL, NULL);
+	run(&from_env, NULL, e, NULL);
+	ck_assert_msg(from_file.r == 0 && from_env.r == 0, "%s %s", from_file.err, from_env.err);
+	struct seen seen = {"", 0};
+	settings_each_change(&from_file.s, &from_env.s, note_change, &seen);
+	ck_assert_msg(seen.n == 0, "%s", seen.text);
 }
 END_TEST
 
@@ -986,18 +1059,17 @@ START_TEST(precedence)
 }
 END_TEST
 
-/* The last of a repeated flag wins; the last file line for a key wins. */
+/* The last of a repeated flag wins (a key twice in the file is an error:
+ * ini_duplicate_key). */
 START_TEST(repeats_last_wins)
 {
 	const char *args[] = {"--cooldown=1s", "--cooldown", "2s", "--dry-run", "--dry-run=off",
 			      NULL};
 	struct run rr;
-	run(&rr, "cooldown = 5s\ncooldown = 7s\n", NULL, args);
+	run(&rr, "cooldown = 5s\n", NULL, args);
 	ck_assert_msg(rr.r == 0, "%s", rr.err);
 	ck_assert_uint_eq(rr.s.cooldown_us, 2000000);
 	ck_assert(!rr.s.dry_run);
-	run(&rr, "cooldown = 5s\ncooldown = 7s\n", NULL, NULL);
-	ck_assert_uint_eq(rr.s.cooldown_us, 7000000);
 }
 END_TEST
 
@@ -1278,6 +1350,121 @@ START_TEST(ini_forms)
 	ck_assert_msg(rr.r == 0, "%s", rr.err);
 	ck_assert(rr.s.dry_run);
 	ck_assert_str_eq(rr.s.exclude, "sh,bash");
+}
+END_TEST
+
+/* A key set twice in the file is an error at its second line, naming the
+ * first: the later value would otherwise win without a word. Before any
+ * section and in [oomsentry] are the same settings. */
+START_TEST(ini_duplicate_key)
+{
+	static const struct {
+		const char *text, *line, *key;
+		int first;
+	} cases[] = {
+		{"warning = 60\nwarning = 70\n", "2", "warning", 1},
+		{"[oomsentry]\ncooldown = 1s\n\n; c\ncooldown: 1s\n", "5", "cooldown", 2},
+		{"warning = 60\n[oomsentry]\nwarning = 60\n", "3", "warning", 1},
+		{"[oomsentry]\ndry_run = true\n[oomsentry]\ndry_run = false\n", "4", "dry_run", 2},
+		{"critical = 95 # first\ncritical=95\n", "2", "critical", 1},
+		/* The second value is bad too: the duplicate is what is wrong. */
+		{"include = a\ninclude = a,,b\n", "2", "include", 1},
+	};
+	for (size_t i = 0; i < N(cases); i++) {
+		char want[128];
+		snprintf(want, sizeof want, ": duplicate key \"%s\" (first set on line %d)",
+			 cases[i].key, cases[i].first);
+		const char *also[] = {want, NULL};
+		ini_error(cases[i].text, cases[i].line, also);
+	}
+
+	/* The whole message. */
+	struct run rr;
+	run(&rr, "[oomsentry]\nwarning = 80\ncritical = 90\nwarning = 85\n", NULL, NULL);
+	ck_assert_int_eq(rr.r, -EINVAL);
+	char want[400];
+	snprintf(want, sizeof want, "%s:4: duplicate key \"warning\" (first set on line 2)",
+		 rr.path);
+	ck_assert_str_eq(rr.err, want);
+
+	/* A bad first value is reported first, at its own line. */
+	const char *also[] = {"warning=\"abc\"", NULL};
+	ini_error("warning = abc\nwarning = 80\n", "1", also);
+
+	/* Different keys, and one key in the file and the environment, are no
+	 * duplicates. */
+	char *envp[] = {"WARNING=70", NULL};
+	run(&rr, "warning = 60\ncritical = 80\nwarning_signal = USR1\n", envp, NULL);
+	ck_assert_msg(rr.r == 0, "%s", rr.err);
+	ck_assert(rr.s.warning.pct == 70 && rr.s.critical.pct == 80);
+}
+END_TEST
+
+/* '#' begins a comment where ';' does: at the start of a line and after a
+ * blank. Inside a value it is part of it. */
+START_TEST(ini_comments)
+{
+	static const char *const files[] = {
+		"warning = 80 # c\n",
+		"warning = 80 ; c\n",
+		"warning = 80\t# c\n",
+		"warning = 80 #c\n",
+		"# c\n; c\n  # c\n[oomsentry] # the section\nwarning = 80 # c ; c\n",
+		"[oomsentry] ; the section\nwarning = 80%   # c\r\n",
+	};
+	for (size_t i = 0; i < N(files); i++) {
+		struct run rr;
+		run(&rr, files[i], NULL, NULL);
+		ck_assert_msg(rr.r == 0, "file %zu: %s", i, rr.err);
+		ck_assert_msg(rr.s.warning.is_pct && rr.s.warning.pct == 80, "file %zu: %g", i,
+			      rr.s.warning.pct);
+	}
+
+	struct run rr;
+	run(&rr, "include = a#b, c#d # not a pattern\nexclude = x;y ; not one either\n", NULL,
+	    NULL);
+	ck_assert_msg(rr.r == 0, "%s", rr.err);
+	ck_assert_str_eq(rr.s.include, "a#b,c#d");
+	ck_assert_str_eq(rr.s.exclude, "x;y");
+
+	/* The URL reaches its parser whole, which refuses its fragment. */
+	const char *url[] = {"go_pprof=\"http://127.0.0.1:6060/debug/pprof/heap#x\"", "fragment",
+			     NULL};
+	ini_error("go_pprof = http://127.0.0.1:6060/debug/pprof/heap#x # c\n", "1", url);
+
+	/* A comment where the value would be leaves the value empty. */
+	const char *also[] = {"warning=\"\"", "empty value", NULL};
+	ini_error("[oomsentry]\nwarning = # eighty\n", "2", also);
+}
+END_TEST
+
+/* A value with a '%' in the wrong place is refused with a reason about the
+ * sign, from every source. */
+START_TEST(percent_sign_messages)
+{
+	struct run rr;
+	char *e1[] = {"WARNING=80%%", NULL};
+	run(&rr, NULL, e1, NULL);
+	ck_assert_str_eq(rr.err, "invalid setting WARNING=\"80%%\" (environment): a percentage "
+				 "takes one % sign");
+	char *e2[] = {"CRITICAL=%80", NULL};
+	run(&rr, NULL, e2, NULL);
+	ck_assert_str_eq(rr.err, "invalid setting CRITICAL=\"%80\" (environment): the % sign goes "
+				 "after the number, as in 80%");
+	const char *a3[] = {"--warning=80 %", NULL};
+	run(&rr, NULL, NULL, a3);
+	ck_assert_str_eq(rr.err, "invalid setting --warning=\"80 %\": no blank may stand between "
+				 "the number and the % sign");
+	char *e4[] = {"HYSTERESIS=1.5%x", NULL};
+	run(&rr, NULL, e4, NULL);
+	ck_assert_str_eq(rr.err, "invalid setting HYSTERESIS=\"1.5%x\" (environment): nothing may "
+				 "follow the % sign");
+	run(&rr, "\nwarning = 80%%\n", NULL, NULL);
+	char want[400];
+	snprintf(want, sizeof want,
+		 "%s:2: invalid setting warning=\"80%%%%\": a percentage takes one %% sign",
+		 rr.path);
+	ck_assert_str_eq(rr.err, want);
 }
 END_TEST
 
@@ -1632,6 +1819,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, warning_not_below_critical_from_flags);
 	tcase_add_test(tc, warning_equal_to_critical);
 	tcase_add_test(tc, same_signals);
+	tcase_add_test(tc, pair_errors_name_sources);
+	tcase_add_test(tc, sources_are_no_change);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("ini");
@@ -1645,6 +1834,9 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, ini_too_long_value_reported);
 	tcase_add_test(tc, ini_too_long_line_reported);
 	tcase_add_test(tc, ini_forms);
+	tcase_add_test(tc, ini_duplicate_key);
+	tcase_add_test(tc, ini_comments);
+	tcase_add_test(tc, percent_sign_messages);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("cli");

@@ -400,8 +400,9 @@ START_TEST(percent_good)
 	} cases[] = {
 		{"5", 5},        {"5%", 5},     {"0", 0},       {"0%", 0},
 		{"87.5%", 87.5}, {"100", 100},  {"150%", 150},  {".5%", 0.5},
-		/* 63 characters with the '%': the longest whose '%' is taken off. */
-		{"00000000000000000000000000000000000000000000000000000000000005%", 5},
+		/* The longest number the parsers read, with its '%' or without. */
+		{"000000000000000000000000000000000000000000000000000000000000005%", 5},
+		{"000000000000000000000000000000000000000000000000000000000000005", 5},
 	};
 	for (size_t i = 0; i < N(cases); i++) {
 		double pct = -1;
@@ -419,16 +420,17 @@ START_TEST(percent_bad)
 		const char *in, *why;
 	} cases[] = {
 		{"", "empty value"},
-		{"%", "empty value"},
+		{"%", "no number before the % sign"},
 		{"-5%", "must not be negative"},
 		{"abc", "not a number"},
-		{"5%%", "trailing characters after the number"},
-		{"%5", "not a number"},
-		{"5 %", "trailing characters after the number"},
-		{"1e2%", "trailing characters after the number"},
-		/* 64 characters: too long for the '%' to come off, read as it is. */
-		{"000000000000000000000000000000000000000000000000000000000000005%",
-		 "trailing characters after the number"},
+		{"5%%", "a percentage takes one % sign"},
+		{"%5", "the % sign goes after the number, as in 80%"},
+		{"5 %", "no blank may stand between the number and the % sign"},
+		{"1e2%", "not a number before the % sign"},
+		{"5x", "trailing characters after the number"},
+		/* 64 digits: one more than the parsers read, '%' or not. */
+		{"0000000000000000000000000000000000000000000000000000000000000005%",
+		 "number too long"},
 		{long_number, "number too long"},
 	};
 	for (size_t i = 0; i < N(cases); i++) {
@@ -444,6 +446,58 @@ START_TEST(percent_bad)
 	double pct = 42;
 	ck_assert_int_eq(units_parse_percent(NULL, &pct, &why), -EINVAL);
 	ck_assert_str_eq(why, "empty value");
+}
+END_TEST
+
+/* A value with a '%' that is not one sign right after the number gets a
+ * reason about the sign, from thresholds and percentages alike; "80 %" is
+ * refused like "512 Mi". */
+START_TEST(percent_sign_reasons)
+{
+	static const struct {
+		const char *in, *why;
+	} cases[] = {
+		{"80%%", "a percentage takes one % sign"},
+		{"80%%%", "a percentage takes one % sign"},
+		{"%80", "the % sign goes after the number, as in 80%"},
+		{"%%80", "the % sign goes after the number, as in 80%"},
+		{"%", "no number before the % sign"},
+		{"%%", "no number before the % sign"},
+		{"%x", "no number before the % sign"},
+		{"80 %", "no blank may stand between the number and the % sign"},
+		{"80\t%", "no blank may stand between the number and the % sign"},
+		{"1.5%x", "nothing may follow the % sign"},
+		{"80% ", "nothing may follow the % sign"},
+		{"80%Mi", "nothing may follow the % sign"},
+		{"80Mi%", "not a number before the % sign"},
+		{"abc%", "not a number before the % sign"},
+		{" 80%", "not a number before the % sign"},
+		{"8 0%", "not a number before the % sign"},
+		{"1e2%", "not a number before the % sign"},
+		{"-80%", "must not be negative"},
+	};
+	for (size_t i = 0; i < N(cases); i++) {
+		struct threshold t = {.is_pct = true, .pct = 42, .bytes = 42};
+		const char *why = NULL;
+		ck_assert_msg(units_parse_threshold(cases[i].in, &t, &why) == -EINVAL,
+			      "threshold \"%s\": accepted", cases[i].in);
+		ck_assert_msg(why && strcmp(why, cases[i].why) == 0,
+			      "threshold \"%s\": reason \"%s\"", cases[i].in, why ? why : "");
+		ck_assert_msg(t.pct == 42 && t.bytes == 42, "threshold \"%s\": changed",
+			      cases[i].in);
+		double pct = 42;
+		why = NULL;
+		ck_assert_msg(units_parse_percent(cases[i].in, &pct, &why) == -EINVAL,
+			      "percent \"%s\": accepted", cases[i].in);
+		ck_assert_msg(why && strcmp(why, cases[i].why) == 0,
+			      "percent \"%s\": reason \"%s\"", cases[i].in, why ? why : "");
+		ck_assert_msg(pct == 42, "percent \"%s\": changed", cases[i].in);
+	}
+	/* Without a '%', the reasons are the number's. */
+	struct threshold t;
+	const char *why = NULL;
+	ck_assert_int_eq(units_parse_threshold("80x", &t, &why), -EINVAL);
+	ck_assert_ptr_null(strchr(why, '%'));
 }
 END_TEST
 
@@ -748,6 +802,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, number_as_strtod);
 	tcase_add_test(tc, percent_good);
 	tcase_add_test(tc, percent_bad);
+	tcase_add_test(tc, percent_sign_reasons);
 	tcase_add_test(tc, percent_reads_formatted_number);
 	tcase_add_test(tc, bool_parse);
 	suite_add_tcase(s, tc);

@@ -26,6 +26,9 @@
 #include "throttle.h"
 #include "watch.h"
 
+static const struct caps_have all_caps = {
+	.kill = true, .sys_ptrace = true, .setuid = true, .setgid = true};
+
 #define SEC 1000000ULL
 
 /* ---- helpers ---- */
@@ -430,7 +433,7 @@ START_TEST(tick_signals_the_members)
 	settings_from(&s, envp);
 	int epfd = epoll_create1(EPOLL_CLOEXEC);
 	ck_assert_int_ge(epfd, 0);
-	struct watch *w = watch_new(&s, epfd, true, true);
+	struct watch *w = watch_new(&s, epfd, &all_caps);
 	ck_assert_ptr_nonnull(w);
 	ck_assert_int_eq(watch_rescan(w, 1 * SEC), 0);
 	ck_assert_int_eq(count(logs(), "event=container_found cgroup=/pod/t "), 1);
@@ -493,7 +496,7 @@ START_TEST(tick_reads_stat_only_when_needed)
 	char *envp[] = {env_root, "WARNING=50", "CRITICAL=90", NULL};
 	struct settings s;
 	settings_from(&s, envp);
-	struct watch *w = watch_new(&s, -1, true, true);
+	struct watch *w = watch_new(&s, -1, &all_caps);
 	ck_assert_ptr_nonnull(w);
 	ck_assert_int_eq(watch_rescan(w, 1 * SEC), 0);
 	write_file(cg, "memory.stat", "garbage\n");
