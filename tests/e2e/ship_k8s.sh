@@ -141,14 +141,15 @@ read -r _ a b < <(grep '^configmap ' "$WORK/facts.log")
 pass "oomsentry accepts the manifests' settings; the preloaded files are the copied ones"
 
 # 4. README.md's YAML is k8s/'s YAML: every yaml block equals a file of k8s/,
-# and every file of k8s/ is shown under the Kubernetes heading.
+# and every file of k8s/ is shown under the Kubernetes or Pod Security
+# levels heading.
 awk -v dir="$WORK/readme" '
-	/^## / { section = ($0 == "## Kubernetes") }
+	/^## / { section = ($0 == "## Kubernetes" || $0 == "## Pod Security levels") }
 	/^```yaml$/ { n++; inside = 1; f = sprintf("%s/%s-%02d.yaml", dir, section ? "k8s" : "other", n); printf "" >f; next }
 	/^```$/ && inside { inside = 0; close(f); next }
 	inside { print >>f }
 ' < <(mkdir -p "$WORK/readme"; cat "$top_srcdir/README.md")
-ls "$WORK"/readme/k8s-*.yaml >/dev/null 2>&1 || fail "README.md has no yaml block under \"## Kubernetes\""
+ls "$WORK"/readme/k8s-*.yaml >/dev/null 2>&1 || fail "README.md has no yaml block under \"## Kubernetes\" or \"## Pod Security levels\""
 for block in "$WORK"/readme/*.yaml; do
 	match=
 	for f in "${manifests[@]}"; do
@@ -161,7 +162,7 @@ for f in "${manifests[@]}"; do
 	for block in "$WORK"/readme/k8s-*.yaml; do
 		cmp -s "$block" "$f" && shown=1 && break
 	done
-	[ -n "$shown" ] || fail "README.md's Kubernetes section does not show $(basename "$f")"
+	[ -n "$shown" ] || fail "README.md's Kubernetes and Pod Security sections do not show $(basename "$f")"
 done
 pass "README.md shows k8s/*.yaml verbatim, and no other YAML"
 
