@@ -6,8 +6,9 @@
 # Python with and without a SIGUSR1 handler, and a C app with liboomsentry.
 # Every container leaks past WARNING and CRITICAL and holds below its limit;
 # the sidecar runs as k8s/java.yaml runs it (root, capabilities KILL,
-# SYS_PTRACE, SETUID, SETGID; DUMP_DIR and JVM_HEAP_DUMP_DIR on a volume
-# both containers mount).
+# SETUID, SETGID; DUMP_DIR and JVM_HEAP_DUMP_DIR on a volume both
+# containers mount), with SYS_PTRACE besides for the apps that run as root
+# here with every capability (the privileged level).
 #
 # Done means: --once previews each process's runtime and actions; the JVM's
 # histogram names the leaking class, its heap dump is a gzipped hprof, it is
