@@ -64,3 +64,14 @@ kill -USR2 "${PIDS[-1]}"
 wait_for 20 compgen -G "$WORK/dumps/*-critical.txt" >/dev/null || fail "no dump after SIGUSR2"
 ls "$WORK"/dumps/*-critical.heap >/dev/null 2>&1 || fail "no heap profile next to the summary"
 pass "the init-container command copies liboomsentry and jemalloc, which then preload"
+
+# README's build sequence from a fresh clone: `make image` is the podman
+# build tagged with configure.ac's version, as README.md says it is.
+make -s -n -C "$top_builddir" image >"$WORK/make-image.raw" 2>&1 || fail "make -n image: $(cat "$WORK/make-image.raw")"
+tr '\\\n\t' '   ' <"$WORK/make-image.raw" | tr -s ' ' >"$WORK/make-image.txt"
+grep -q -- "podman build .*--build-arg VERSION=$version .*-t oomsentry:$version image-context" "$WORK/make-image.txt" ||
+	fail "make image does not tag oomsentry:$version: $(cat "$WORK/make-image.txt")"
+grep -qF 'autoreconf -fi && ./configure && make -j"$(nproc)"' "$top_srcdir/README.md" &&
+	grep -qF "make image            # podman build, tagged oomsentry:VERSION (VERSION from configure.ac, now $version)" "$top_srcdir/README.md" ||
+	fail "README.md's image section does not give the fresh-clone sequence for $version"
+pass "make image builds oomsentry:$version, as README.md's fresh-clone sequence says"

@@ -80,9 +80,16 @@ got_both() {
 	[ "$(state "$POD-$1" Status)" = running ] || fail "$VARIANT: memhog $1 is $(state "$POD-$1" Status)"
 }
 
+# sidecar_up: the sidecar still runs (its start-up check may exit 3).
+sidecar_up() {
+	[ "$(state "$POD-sidecar" Status)" = running ] ||
+		fail "$VARIANT: the sidecar exited $(state "$POD-sidecar" ExitCode): $(sidecar_log; tail -n 1 "$WORK/$VARIANT.log")"
+}
+
 # same_pid_ns PID...: all in the PID namespace of the sidecar.
 same_pid_ns() {
 	local p ns
+	sidecar_up
 	ns=$(readlink "/proc/$SIDECAR_PID/ns/pid")
 	for p in "$@"; do
 		[ "$(readlink "/proc/$p/ns/pid")" = "$ns" ] || fail "$VARIANT: pid $p is not in the sidecar's PID namespace"
@@ -102,8 +109,8 @@ infra_at_info() {
 }
 
 # 1. Restricted. The app starts first, as in a pod whose sidecar is a
-# regular container: with nothing of its uid to watch yet, the sidecar would
-# take the infra process it cannot see for a setting to fix.
+# regular container listed after the app; baseline below starts in the other
+# order, the native sidecar's.
 pod_up restricted
 app app 1000
 pm run -d --pod "$POD" --name "$POD-sidecar" --user 1000:1000 --cap-drop ALL --read-only \
@@ -113,7 +120,7 @@ wait_for 20 sidecar_says event=start || fail "the restricted sidecar did not sta
 SIDECAR_PID=$(state "$POD-sidecar" Pid)
 same_pid_ns "$INFRA_PID" "$(state "$POD-app" Pid)"
 got_both app
-sidecar_log
+sidecar_up
 log_has "$WORK/restricted.log" event=start uid=1000 'caps="="' ||
 	fail "restricted start line: $(grep event=start "$WORK/restricted.log")"
 [ "$(status_field "$SIDECAR_PID" Seccomp)" = 2 ] || fail "restricted: Seccomp is $(status_field "$SIDECAR_PID" Seccomp), not 2 (filter)"
@@ -137,7 +144,7 @@ app other 2000
 same_pid_ns "$INFRA_PID" "$(state "$POD-app" Pid)" "$(state "$POD-other" Pid)"
 got_both app
 got_both other
-sidecar_log
+sidecar_up
 log_has "$WORK/baseline.log" event=start uid=0 'caps="cap_kill,cap_setgid,cap_setuid=ep"' ||
 	fail "baseline start line: $(grep event=start "$WORK/baseline.log")"
 [ "$(status_field "$SIDECAR_PID" CapEff)" = 00000000000000e0 ] ||
