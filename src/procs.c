@@ -197,12 +197,13 @@ static bool unsettled(const struct procs *ps, const struct wproc *p, uint64_t no
 	return moved || strcmp(st.comm, p->comm) != 0;
 }
 
-/* The pod's pause process (PID 1 of a shared PID namespace) has nothing to
- * warn and no memory limit; without CAP_SYS_PTRACE it is hidden (it runs as
- * root or 65535) in every pod, which is no fault of the settings. */
+/* The pod's pause process (PID 1 of a shared PID namespace: Kubernetes'
+ * pause, podman's catatonit) has nothing to warn and no memory limit;
+ * without CAP_SYS_PTRACE it is hidden (it runs as root or 65535) in every
+ * pod, which is no fault of the settings. */
 static bool is_pod_pause(const struct wproc *p)
 {
-	return p->pid == 1 && strcmp(p->comm, "pause") == 0;
+	return p->pid == 1 && (strcmp(p->comm, "pause") == 0 || strcmp(p->comm, "catatonit") == 0);
 }
 
 static void log_unwatched(const struct procs *ps, struct wproc *p)
