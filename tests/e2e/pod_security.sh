@@ -92,7 +92,7 @@ pod_add a3000 --uid 3000 --limit 128Mi --volume "$WORK/rec:rec" -- "${grower[@]}
 pod_add a4000 --uid 4000 --limit 128Mi --volume "$WORK/rec:rec" -- "${grower[@]}" /mnt/rec/b4000
 pod_add java --uid 1000 --private-tmp --limit 320Mi --volume "$WORK/dumps:dumps" \
 	--volume "$WORK/bin:apps" --log "$WORK/java.log" -- \
-	java -Xmx256m -Xmn16m -XX:+UseSerialGC -cp /mnt/apps Leak 16 160
+	java -Xmx256m -Xmn16m -XX:+UseSerialGC -cp /mnt/apps Leak 16 184
 pod_add go --uid 2000 --limit 256Mi --log "$WORK/go.log" -- \
 	"$WORK/bin/goleak" -pprof-port "$pprof_port" -plain-port "$plain_port" -pprof-host 127.0.0.1 -rate 16 -max 200
 pod_add rootapp --limit 64Mi -- sleep 600
