@@ -51,7 +51,7 @@ START_TEST(object_file)
 	ck_assert_int_eq(shipq_object_file(out, sizeof out, "123456789012", true), 0);
 	ck_assert_int_eq(shipq_object_file(out, sizeof out, "1234567890123", true), -ENAMETOOLONG);
 	ck_assert_int_eq(shipq_object_file(out, sizeof out, "1234567890123", false), 0);
-	ck_assert_int_eq(shipq_object_file(out, sizeof out, "123456789012345", false), -ENAMETOOLONG);
+	ck_assert_int_eq(shipq_object_file(out, sizeof out, "1234567890123456", false), -ENAMETOOLONG);
 }
 END_TEST
 
