@@ -20,6 +20,7 @@
 
 #include "action.h"
 #include "caps.h"
+#include "events_file.h"
 #include "log.h"
 #include "loop.h"
 #include "settings.h"
@@ -66,6 +67,18 @@ static void raise_fd_limit(void)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
+}
+
+/* The events file follows the current settings: a reload replaces *s in
+ * place (loop.c), so a new DUMP_DIR or EVENTS_MAX applies from the next
+ * event on, the reloaded line included. */
+static struct events_file events;
+static const struct settings *events_settings;
+
+static void events_sink(const char *json_line, size_t len)
+{
+	events_file_configure(&events, events_settings->dump_dir, events_settings->events_max);
+	events_file_append(&events, json_line, len);
 }
 
 static void check_proc_root(const struct settings *s)
@@ -260,6 +273,9 @@ int main(int argc, char **argv)
 		die_setup(EXIT_RUNTIME, "cannot drop capabilities", err);
 	char caps[256];
 	caps_describe(caps, sizeof caps);
+	events_file_init(&events);
+	events_settings = &s;
+	log_set_event_sink(events_file_wants, events_sink);
 	log_start(&s, caps);
 	loop_warn_settings(&s);
 
@@ -293,7 +309,8 @@ int main(int argc, char **argv)
 			log_errno(&l, -r);
 			log_end(&l);
 		}
-		return EXIT_RUNTIME;
 	}
-	return EXIT_CLEAN;
+	log_set_event_sink(NULL, NULL);
+	events_file_close(&events);
+	return r ? EXIT_RUNTIME : EXIT_CLEAN;
 }

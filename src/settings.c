@@ -98,6 +98,11 @@ static const struct setting_def defs[] = {
 	{"dump_min_free", "DUMP_MIN_FREE", "dump-min-free", "64Mi", "SIZE",
 	 "nothing is written that would leave less free space than this", SETTING_SIZE,
 	 F(dump_min_free)},
+	{"events_max", "EVENTS_MAX", "events-max", "1Mi", "SIZE",
+	 "size at which DUMP_DIR/events.jsonl becomes events.jsonl.1 and a new one starts "
+	 "(64Ki to 1Gi)",
+	 SETTING_SIZE, F(events_max), .min = 64 * 1024, .max = 1024 * 1024 * 1024,
+	 .why = "must be from 64Ki to 1Gi"},
 	{"jvm_heap_dump_dir", "JVM_HEAP_DUMP_DIR", "jvm-heap-dump-dir", "", "DIR",
 	 "a directory, as the JVM's container sees it, where a JVM writes its heap dump at "
 	 "heap_dump; unset: no heap dumps", SETTING_ABS_PATH, F(jvm_heap_dump_dir)},
@@ -312,8 +317,18 @@ int settings_table_set(const struct setting_def *d, struct settings *s, const ch
 			return -EINVAL;
 		}
 		return path_parse(v, field, why);
-	case SETTING_SIZE:
-		return units_parse_size(v, field, why);
+	case SETTING_SIZE: {
+		/* A size without bounds (max 0) takes any value units.c reads. */
+		uint64_t bytes;
+		if ((r = units_parse_size(v, &bytes, why)))
+			return r;
+		if (d->max && (bytes < d->min || bytes > d->max)) {
+			*why = d->why;
+			return -ERANGE;
+		}
+		*(uint64_t *)field = bytes;
+		return 0;
+	}
 	case SETTING_COUNT:
 		return count_parse(d, v, field, why);
 	case SETTING_URL:

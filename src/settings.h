@@ -60,6 +60,7 @@ struct settings {
 	char dump_dir[SETTINGS_PATH_MAX];     /* the sidecar's files; "" = none */
 	unsigned dump_keep;            /* files of each kind kept in dump_dir */
 	uint64_t dump_min_free;        /* bytes left free on the dump's file system */
+	uint64_t events_max;           /* bytes of DUMP_DIR/events.jsonl before it rotates */
 	char jvm_heap_dump_dir[SETTINGS_PATH_MAX]; /* as the JVM sees it; "" = off */
 	char go_pprof[SETTINGS_URL_MAX];      /* "" = discover the ports */
 	uint64_t action_timeout_us;    /* bound of one process's actions */

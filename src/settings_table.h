@@ -21,7 +21,7 @@ enum setting_kind {
 	SETTING_PATTERNS,   /* char[SETTINGS_LIST_MAX], a commfilter list */
 	SETTING_PATH,       /* char[SETTINGS_PATH_MAX], a directory */
 	SETTING_ABS_PATH,   /* the same, absolute */
-	SETTING_SIZE,       /* uint64_t bytes */
+	SETTING_SIZE,       /* uint64_t bytes, min to max when max is not 0 */
 	SETTING_COUNT,      /* unsigned, min to max */
 	SETTING_ACTIONS,    /* unsigned, enum runtime_action bits */
 	SETTING_URL,        /* char[SETTINGS_URL_MAX], an http_target */
@@ -36,7 +36,8 @@ struct setting_def {
 	const char *help;
 	enum setting_kind kind;
 	size_t offset;      /* of the field in struct settings */
-	uint64_t min, max;  /* a duration's bounds in microseconds, a percentage's */
+	uint64_t min, max;  /* a duration's bounds in microseconds, a percentage's, a
+			     * size's in bytes */
 	const char *why;    /* the reason a value beyond them is refused, or a value
 			     * that a parser giving no reason of its own refuses */
 };

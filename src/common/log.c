@@ -11,6 +11,10 @@
 static enum log_level min_level = LOG_INFO;
 static enum log_format format = LOG_LOGFMT;
 static FILE *stream;
+static bool (*sink_want)(const char *event);
+static void (*sink_fn)(const char *json_line, size_t len);
+/* Set while sink_fn runs: what it logs itself goes to the stream only. */
+static bool in_sink;
 
 void log_configure(enum log_level level, enum log_format fmt)
 {
@@ -19,6 +23,32 @@ void log_configure(enum log_level level, enum log_format fmt)
 }
 
 void log_set_stream(FILE *s) { stream = s; }
+
+void log_set_event_sink(bool (*want)(const char *event),
+			void (*sink)(const char *json_line, size_t len))
+{
+	sink_want = want;
+	sink_fn = sink;
+}
+
+/* One rendering of a line being built: the stream's (buf, in l->fmt) or the
+ * sink's (json, always JSON). */
+struct form {
+	char *buf;
+	size_t *len;
+	bool *overflow;
+	enum log_format fmt;
+};
+
+/* The forms a field goes into; returns how many. */
+static int forms(struct log_line *l, struct form f[2])
+{
+	f[0] = (struct form){l->buf, &l->len, &l->field_overflow, l->fmt};
+	if (!l->json_apart)
+		return 1;
+	f[1] = (struct form){l->json, &l->json_len, &l->json_overflow, LOG_JSON};
+	return 2;
+}
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
@@ -54,19 +84,19 @@ int log_format_parse(const char *s, enum log_format *out)
 
 const char *log_format_name(enum log_format f) { return f == LOG_JSON ? "json" : "logfmt"; }
 
-static void append(struct log_line *l, const char *s, size_t n)
+static void append(struct form *f, const char *s, size_t n)
 {
 	/* Keep one byte for the newline and one for the closing brace. */
-	size_t room = sizeof l->buf - 2 - l->len;
+	size_t room = LOG_LINE_MAX - 2 - *f->len;
 	if (n > room) {
 		n = room;
-		l->field_overflow = true;
+		*f->overflow = true;
 	}
-	memcpy(l->buf + l->len, s, n);
-	l->len += n;
+	memcpy(f->buf + *f->len, s, n);
+	*f->len += n;
 }
 
-static void append_s(struct log_line *l, const char *s) { append(l, s, strlen(s)); }
+static void append_s(struct form *f, const char *s) { append(f, s, strlen(s)); }
 
 static bool needs_quotes(const char *v)
 {
@@ -153,99 +183,121 @@ size_t log_quote_logfmt(char *buf, size_t size, const char *v)
 	return n;
 }
 
-static void append_json_string(struct log_line *l, const char *v)
+static void append_json_string(struct form *f, const char *v)
 {
-	append(l, "\"", 1);
+	append(f, "\"", 1);
 	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
 		char esc[8];
 		if (*p >= 0x80) {
 			size_t n = utf8_len(p);
 			if (n) {
-				append(l, (const char *)p, n);
+				append(f, (const char *)p, n);
 				p += n - 1;
 			} else {
-				append(l, "\\ufffd", 6);
+				append(f, "\\ufffd", 6);
 			}
 		} else if (*p == '"' || *p == '\\') {
 			esc[0] = '\\';
 			esc[1] = (char)*p;
-			append(l, esc, 2);
+			append(f, esc, 2);
 		} else if (*p < 0x20) {
 			int n = snprintf(esc, sizeof esc, "\\u%04x", *p);
-			append(l, esc, (size_t)n);
+			append(f, esc, (size_t)n);
 		} else {
-			append(l, (const char *)p, 1);
+			append(f, (const char *)p, 1);
 		}
 	}
-	append(l, "\"", 1);
+	append(f, "\"", 1);
 }
 
 /* A field that does not fit is dropped whole, so a long line stays valid
  * logfmt or JSON; the caller's later fields may still fit. */
-static size_t field_begin(struct log_line *l)
+static size_t field_begin(struct form *f)
 {
-	l->field_overflow = false;
-	return l->len;
+	*f->overflow = false;
+	return *f->len;
 }
 
-static void field_end(struct log_line *l, size_t start)
+/* Each form drops a field on its own (JSON is longer than logfmt); either
+ * dropping it marks the line truncated. */
+static void field_end(struct log_line *l, struct form *f, size_t start)
 {
-	if (l->field_overflow) {
-		l->len = start;
+	if (*f->overflow) {
+		*f->len = start;
 		l->truncated = true;
 	}
 }
 
-static void append_key(struct log_line *l, const char *key)
+static void append_key(struct form *f, const char *key)
 {
-	if (format == LOG_JSON) {
-		append(l, ",", 1);
-		append_json_string(l, key);
-		append(l, ":", 1);
+	if (f->fmt == LOG_JSON) {
+		append(f, ",", 1);
+		append_json_string(f, key);
+		append(f, ":", 1);
 	} else {
-		append(l, " ", 1);
-		append_s(l, key);
-		append(l, "=", 1);
+		append(f, " ", 1);
+		append_s(f, key);
+		append(f, "=", 1);
 	}
 }
 
 /* A value that is already a valid bare token in both formats (a number). */
 static void append_raw_value(struct log_line *l, const char *key, const char *v)
 {
-	size_t start = field_begin(l);
-	append_key(l, key);
-	append_s(l, v);
-	field_end(l, start);
+	struct form f[2];
+	for (int i = 0, n = forms(l, f); i < n; i++) {
+		size_t start = field_begin(&f[i]);
+		append_key(&f[i], key);
+		append_s(&f[i], v);
+		field_end(l, &f[i], start);
+	}
+}
+
+static void begin_form(struct form *f, const char *when, enum log_level level,
+		       const char *event)
+{
+	if (f->fmt == LOG_JSON) {
+		append_s(f, "{\"ts\":");
+		append_json_string(f, when);
+		append_s(f, ",\"level\":");
+		append_json_string(f, level_names[level]);
+		append_s(f, ",\"event\":");
+		append_json_string(f, event);
+	} else {
+		append_s(f, "ts=");
+		append_s(f, when);
+		append_s(f, " level=");
+		append_s(f, level_names[level]);
+		append_s(f, " event=");
+		append_s(f, event);
+	}
 }
 
 bool log_begin(struct log_line *l, enum log_level level, const char *event)
 {
-	if (level < min_level)
-		return false;
 	int saved = errno;
-	l->len = 0;
-	l->truncated = false;
+	bool to_stream = level >= min_level;
+	bool to_sink = sink_fn && !in_sink && sink_want && sink_want(event);
+	errno = saved;
+	if (!to_stream && !to_sink)
+		return false;
+	l->len = l->json_len = 0;
+	l->truncated = l->field_overflow = l->json_overflow = false;
+	l->to_stream = to_stream;
+	l->to_sink = to_sink;
+	/* buf is the stream's form, or the sink's alone when the level is
+	 * filtered out; json[] is needed only for a sink beside logfmt. */
+	l->fmt = to_stream ? format : LOG_JSON;
+	l->json_apart = to_sink && l->fmt != LOG_JSON;
 
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	char when[UTC_TEXT_MAX];
 	utc_format(when, sizeof when, (int64_t)ts.tv_sec, ts.tv_nsec / 1000000, UTC_EXTENDED);
 
-	if (format == LOG_JSON) {
-		append_s(l, "{\"ts\":");
-		append_json_string(l, when);
-		append_s(l, ",\"level\":");
-		append_json_string(l, level_names[level]);
-		append_s(l, ",\"event\":");
-		append_json_string(l, event);
-	} else {
-		append_s(l, "ts=");
-		append_s(l, when);
-		append_s(l, " level=");
-		append_s(l, level_names[level]);
-		append_s(l, " event=");
-		append_s(l, event);
-	}
+	struct form f[2];
+	for (int i = 0, n = forms(l, f); i < n; i++)
+		begin_form(&f[i], when, level, event);
 	errno = saved;
 	return true;
 }
@@ -255,19 +307,22 @@ void log_str(struct log_line *l, const char *key, const char *value)
 	int saved = errno;
 	if (!value)
 		value = "";
-	size_t start = field_begin(l);
-	append_key(l, key);
-	if (format == LOG_JSON) {
-		append_json_string(l, value);
-	} else {
-		char q[512];
-		size_t n = log_quote_logfmt(q, sizeof q, value);
-		if (n >= sizeof q)
-			l->field_overflow = true;
-		else
-			append(l, q, n);
+	struct form f[2];
+	for (int i = 0, nf = forms(l, f); i < nf; i++) {
+		size_t start = field_begin(&f[i]);
+		append_key(&f[i], key);
+		if (f[i].fmt == LOG_JSON) {
+			append_json_string(&f[i], value);
+		} else {
+			char q[512];
+			size_t n = log_quote_logfmt(q, sizeof q, value);
+			if (n >= sizeof q)
+				*f[i].overflow = true;
+			else
+				append(&f[i], q, n);
+		}
+		field_end(l, &f[i], start);
 	}
-	field_end(l, start);
 	errno = saved;
 }
 
@@ -316,12 +371,25 @@ void log_errno(struct log_line *l, int err)
 void log_end(struct log_line *l)
 {
 	int saved = errno;
-	if (format == LOG_JSON)
-		l->buf[l->len++] = '}';
-	l->buf[l->len++] = '\n';
-	FILE *out = stream ? stream : stderr;
-	fwrite(l->buf, 1, l->len, out);
-	fflush(out);
+	struct form f[2];
+	for (int i = 0, n = forms(l, f); i < n; i++) {
+		if (f[i].fmt == LOG_JSON)
+			f[i].buf[(*f[i].len)++] = '}';
+		f[i].buf[(*f[i].len)++] = '\n';
+	}
+	if (l->to_stream) {
+		FILE *out = stream ? stream : stderr;
+		fwrite(l->buf, 1, l->len, out);
+		fflush(out);
+	}
+	if (l->to_sink && sink_fn) {
+		in_sink = true;
+		if (l->json_apart)
+			sink_fn(l->json, l->json_len);
+		else
+			sink_fn(l->buf, l->len);
+		in_sink = false;
+	}
 	errno = saved;
 }
 

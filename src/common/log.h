@@ -10,8 +10,9 @@
  *             log_end(&l);
  *     }
  *
- * log_begin returns false when the level is filtered out, so callers skip the
- * formatting work. Every function preserves errno.
+ * log_begin returns false when the level is filtered out (and no event sink
+ * wants the event), so callers skip the formatting work. Every function
+ * preserves errno.
  */
 #ifndef OOMSENTRY_LOG_H
 #define OOMSENTRY_LOG_H
@@ -28,14 +29,34 @@ enum log_format { LOG_LOGFMT, LOG_JSON };
 struct log_line {
 	char buf[LOG_LINE_MAX];
 	size_t len;
-	bool truncated;      /* some field did not fit and was dropped */
+	bool truncated;      /* some field did not fit (in either form) and was dropped */
 	bool field_overflow; /* the field being written does not fit */
+	/* The event sink's JSON form, built beside buf only when the sink wants
+	 * the event and buf is logfmt; otherwise buf is the sink's form too. */
+	char json[LOG_LINE_MAX];
+	size_t json_len;
+	bool json_overflow;
+	bool json_apart;     /* the sink's form is json[], not buf */
+	bool to_stream;      /* the level passes LOG_LEVEL: the line goes to the stream */
+	bool to_sink;        /* the event sink wants this event */
+	enum log_format fmt; /* buf's format */
 };
 
 /* Process-wide configuration; set once at start-up (and on reload). */
 void log_configure(enum log_level min_level, enum log_format format);
 /* Where lines go: stderr by default. Tests point it at a memory stream. */
 void log_set_stream(FILE *stream);
+
+/* A second destination for some events, always as JSON whatever the format
+ * of the stream, and whatever LOG_LEVEL (it is a record of what happened,
+ * not a verbosity): log_begin asks want(event), and for an event it wants
+ * log_end hands sink one JSON object and its '\n', len bytes (not
+ * NUL-terminated), after the stream's line. A field too long for the line
+ * is dropped whole from that form as from the stream's. Lines logged from
+ * within sink (its own faults) do not reach it again. NULL, NULL removes it.
+ * Set at start-up, like log_configure. */
+void log_set_event_sink(bool (*want)(const char *event),
+			void (*sink)(const char *json_line, size_t len));
 
 bool log_begin(struct log_line *l, enum log_level level, const char *event);
 void log_str(struct log_line *l, const char *key, const char *value);

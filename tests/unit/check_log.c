@@ -1,6 +1,6 @@
 /* Unit tests for src/common/log.h: logfmt and JSON lines, quoting, level filtering,
- * fields too long to fit, and errno preservation. Output goes to a memory
- * stream through log_set_stream. */
+ * fields too long to fit, errno preservation, and the event sink's JSON
+ * form. Output goes to a memory stream through log_set_stream. */
 #include "check_run.h"
 #include <check.h>
 #include <time.h>
@@ -866,6 +866,212 @@ START_TEST(level_and_format_parse)
 }
 END_TEST
 
+/* ------------------------------------------------------------------------ */
+/* The event sink: what it was handed, line by line. */
+
+static char sink_lines[8][LOG_LINE_MAX + 1];
+static size_t sink_lens[8];
+static int sink_n;
+static int sink_errno_set; /* the sink itself changes errno to this, if not 0 */
+
+static bool want_signal_sent(const char *event) { return strcmp(event, "signal_sent") == 0; }
+
+static void sink_capture(const char *line, size_t len)
+{
+	ck_assert_uint_le(len, LOG_LINE_MAX);
+	if (sink_n < (int)N(sink_lines)) {
+		memcpy(sink_lines[sink_n], line, len);
+		sink_lines[sink_n][len] = '\0';
+		sink_lens[sink_n] = len;
+	}
+	sink_n++;
+	if (sink_errno_set)
+		errno = sink_errno_set;
+}
+
+static void sink_open(enum log_level level, enum log_format fmt)
+{
+	cap_open(level, fmt);
+	sink_n = 0;
+	sink_errno_set = 0;
+	log_set_event_sink(want_signal_sent, sink_capture);
+}
+
+static void sink_close(void)
+{
+	log_set_event_sink(NULL, NULL);
+	cap_close();
+}
+
+/* With logfmt on the stream, the sink gets the same fields as JSON, in the
+ * same order and with the same values, and the stream is unchanged. */
+START_TEST(sink_json_beside_logfmt)
+{
+	sink_open(LOG_DEBUG, LOG_LOGFMT);
+	struct log_line l;
+	ck_assert(log_begin(&l, LOG_INFO, "signal_sent"));
+	log_int(&l, "pid", 42);
+	log_str(&l, "comm", "say \"hi\"\n");
+	log_uint(&l, "bytes", UINT64_MAX);
+	log_dec1(&l, "pct", 87.46);
+	log_bool(&l, "repeat", false);
+	log_errno(&l, ENOENT);
+	log_end(&l);
+	ck_assert_int_eq(sink_n, 1);
+	ck_assert_uint_eq(sink_lens[0], strlen(sink_lines[0]));
+	static struct jparse j;
+	ck_assert_msg(json_line(sink_lines[0], &j), "sink line: %s", sink_lines[0]);
+	static struct lparse lp;
+	const char *out = cap_text();
+	ck_assert_msg(logfmt_line(out, &lp), "stream line: %s", out);
+	ck_assert_int_eq(j.n, lp.n);
+	for (int i = 0; i < j.n; i++) {
+		ck_assert_str_eq(j.fields[i].key, lp.fields[i].key);
+		ck_assert_msg(strcmp(j.fields[i].val, lp.fields[i].val) == 0, "%s: %s vs %s",
+			      j.fields[i].key, j.fields[i].val, lp.fields[i].val);
+	}
+	ck_assert_str_eq(jget(&j, "event")->val, "signal_sent");
+	ck_assert(!jget(&j, "pid")->is_string);
+	ck_assert(jget(&j, "comm")->is_string);
+	ck_assert_str_eq(jget(&j, "repeat")->val, "false");
+	ck_assert(strncmp(out, "ts=", 3) == 0);
+	sink_close();
+}
+END_TEST
+
+/* With JSON on the stream, the sink gets the stream's very bytes. */
+START_TEST(sink_same_as_json_stream)
+{
+	sink_open(LOG_DEBUG, LOG_JSON);
+	struct log_line l;
+	ck_assert(log_begin(&l, LOG_INFO, "signal_sent"));
+	log_str(&l, "comm", "caf\xc3\xa9\x01");
+	log_end(&l);
+	ck_assert_int_eq(sink_n, 1);
+	ck_assert_str_eq(sink_lines[0], cap_text());
+	sink_close();
+}
+END_TEST
+
+/* Events the sink does not want reach the stream only; a wanted event
+ * reaches the sink even when LOG_LEVEL keeps it off the stream. */
+START_TEST(sink_wants_and_levels)
+{
+	for (int fmt = LOG_LOGFMT; fmt <= LOG_JSON; fmt++) {
+		sink_open(LOG_INFO, (enum log_format)fmt);
+		struct log_line l;
+		ck_assert(log_begin(&l, LOG_INFO, "container_found"));
+		log_end(&l);
+		ck_assert_int_eq(sink_n, 0);
+		ck_assert(!log_begin(&l, LOG_DEBUG, "container_found"));
+		log_msg(LOG_INFO, "signal_sent", "m");
+		ck_assert_int_eq(sink_n, 1);
+		sink_close();
+
+		sink_open(LOG_ERROR, (enum log_format)fmt);
+		ck_assert(log_begin(&l, LOG_INFO, "signal_sent"));
+		log_int(&l, "pid", 7);
+		log_end(&l);
+		ck_assert_str_eq(cap_text(), "");
+		ck_assert_int_eq(sink_n, 1);
+		static struct jparse j;
+		ck_assert_msg(json_line(sink_lines[0], &j), "fmt %d: %s", fmt, sink_lines[0]);
+		ck_assert_str_eq(jget(&j, "level")->val, "info");
+		ck_assert_str_eq(jget(&j, "pid")->val, "7");
+		ck_assert(!log_begin(&l, LOG_WARN, "container_found"));
+		sink_close();
+	}
+}
+END_TEST
+
+/* A line the sink logs from within itself goes to the stream, not back to
+ * the sink (its own fault lines must not loop). */
+static void sink_that_logs(const char *line, size_t len)
+{
+	sink_capture(line, len);
+	log_msg(LOG_WARN, "signal_sent", "from within the sink");
+}
+
+START_TEST(sink_does_not_recurse)
+{
+	sink_open(LOG_DEBUG, LOG_LOGFMT);
+	log_set_event_sink(want_signal_sent, sink_that_logs);
+	log_msg(LOG_INFO, "signal_sent", "outer");
+	ck_assert_int_eq(sink_n, 1);
+	const char *out = cap_text();
+	const char *outer = strstr(out, "msg=outer");
+	const char *inner = strstr(out, "from within the sink");
+	ck_assert(outer && inner && outer < inner);
+	/* and the sink works again afterwards */
+	log_msg(LOG_INFO, "signal_sent", "again");
+	ck_assert_int_eq(sink_n, 2);
+	sink_close();
+}
+END_TEST
+
+/* A field too long for the line is dropped whole from both forms, and the
+ * line says it was truncated; the rest of each form is valid. Walks the
+ * field's length across the end of the buffer with escape-heavy values,
+ * whose JSON form is longer than their logfmt form. */
+START_TEST(sink_field_at_every_boundary)
+{
+	static const char fill[] = {'x', '"', '\n', '\x01'};
+	for (size_t f = 0; f < N(fill); f++) {
+		for (size_t len = 0; len < 520; len += 3) {
+			char val[600];
+			memset(val, fill[f], len);
+			val[len] = '\0';
+			sink_open(LOG_DEBUG, LOG_LOGFMT);
+			struct log_line l;
+			ck_assert(log_begin(&l, LOG_INFO, "signal_sent"));
+			char pad[300];
+			memset(pad, 'p', sizeof pad - 1);
+			pad[sizeof pad - 1] = '\0';
+			log_str(&l, "p1", pad);
+			log_str(&l, "p2", pad);
+			log_str(&l, "v", val);
+			log_int(&l, "after", 1);
+			log_end(&l);
+			ck_assert_int_eq(sink_n, 1);
+			static struct jparse j;
+			ck_assert_msg(json_line(sink_lines[0], &j), "fill %zu len %zu: %s", f, len,
+				      sink_lines[0]);
+			const struct jfield *jv = jget(&j, "v");
+			ck_assert_msg(jv == NULL || strlen(jv->val) == len, "fill %zu len %zu", f,
+				      len);
+			static struct lparse lp;
+			const char *out = cap_text();
+			ck_assert_msg(logfmt_line(out, &lp), "fill %zu len %zu: %s", f, len, out);
+			const struct lfield *lv = lget(&lp, "v");
+			ck_assert_msg(lv == NULL || strlen(lv->val) == len, "fill %zu len %zu", f,
+				      len);
+			bool dropped = jv == NULL || lv == NULL || jget(&j, "after") == NULL ||
+				       lget(&lp, "after") == NULL;
+			ck_assert_msg(l.truncated == dropped, "fill %zu len %zu: truncated flag", f,
+				      len);
+			sink_close();
+		}
+	}
+}
+END_TEST
+
+/* errno survives a sink that changes it. */
+START_TEST(sink_errno_preserved)
+{
+	sink_open(LOG_DEBUG, LOG_LOGFMT);
+	sink_errno_set = ENOSPC;
+	struct log_line l;
+	errno = 12345;
+	ck_assert(log_begin(&l, LOG_INFO, "signal_sent"));
+	log_str(&l, "s", "a b");
+	log_end(&l);
+	log_msg(LOG_INFO, "signal_sent", "m");
+	ck_assert_int_eq(errno, 12345);
+	ck_assert_int_eq(sink_n, 2);
+	sink_close();
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("log");
@@ -896,6 +1102,15 @@ static Suite *make_suite(void)
 	tc = tcase_create("misc");
 	tcase_add_test(tc, errno_preserved);
 	tcase_add_test(tc, level_and_format_parse);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("event_sink");
+	tcase_add_test(tc, sink_json_beside_logfmt);
+	tcase_add_test(tc, sink_same_as_json_stream);
+	tcase_add_test(tc, sink_wants_and_levels);
+	tcase_add_test(tc, sink_does_not_recurse);
+	tcase_add_test(tc, sink_field_at_every_boundary);
+	tcase_add_test(tc, sink_errno_preserved);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -47,6 +47,7 @@ static const struct name {
 	{"dump_dir", "DUMP_DIR", "dump-dir"},
 	{"dump_keep", "DUMP_KEEP", "dump-keep"},
 	{"dump_min_free", "DUMP_MIN_FREE", "dump-min-free"},
+	{"events_max", "EVENTS_MAX", "events-max"},
 	{"jvm_heap_dump_dir", "JVM_HEAP_DUMP_DIR", "jvm-heap-dump-dir"},
 	{"go_pprof", "GO_PPROF", "go-pprof"},
 	{"action_timeout", "ACTION_TIMEOUT", "action-timeout"},
@@ -285,6 +286,10 @@ static const struct bad bad_values[] = {
 
 	{"dump_min_free", ""},     {"dump_min_free", "x"},   {"dump_min_free", "-1Mi"},
 	{"dump_min_free", "16Ei"}, {"dump_min_free", "5mi"},
+
+	{"events_max", ""},        {"events_max", "x"},      {"events_max", "65535"},
+	{"events_max", "63Ki"},    {"events_max", "1025Mi"}, {"events_max", "2Gi"},
+	{"events_max", "-64Ki"},
 
 	{"go_pprof", "0"},         {"go_pprof", "65536"},    {"go_pprof", "https://127.0.0.1:6060"},
 	{"go_pprof", "http://example.com:6060"}, {"go_pprof", "6060x"},
@@ -1703,10 +1708,10 @@ START_TEST(table_rows)
 		ck_assert_str_eq(d->env, names[i].env);
 		ck_assert_str_eq(d->flag, names[i].flag);
 		ck_assert_msg(settings_table_find(names[i].key) == d, "%s: not found", d->key);
-		/* Bounds are a duration's or a percentage's; they, and the parsers
-		 * that give no reason, take the row's. */
+		/* Bounds are a duration's, a percentage's or a bounded size's; they,
+		 * and the parsers that give no reason, take the row's. */
 		bool bounded = d->kind == SETTING_DURATION || d->kind == SETTING_PERCENT ||
-			       d->kind == SETTING_COUNT;
+			       d->kind == SETTING_COUNT || (d->kind == SETTING_SIZE && d->max);
 		bool needs_why = bounded || d->kind == SETTING_SIGNAL ||
 				 d->kind == SETTING_LOG_FORMAT || d->kind == SETTING_LOG_LEVEL ||
 				 d->kind == SETTING_ACTIONS;
