@@ -165,6 +165,7 @@ struct request {
 	bool md5;           /* send Content-MD5 */
 	unsigned char md5_raw[16]; /* out: the body's MD5 when md5 */
 	long stall_s;       /* no byte moved for this long ends it */
+	bool cleanup;       /* an abort or delete after a failure: never cancelled */
 	/* out */
 	CURLcode cc;
 	long status;
@@ -173,6 +174,8 @@ struct request {
 static int curl_errno(CURLcode cc)
 {
 	switch (cc) {
+	case CURLE_ABORTED_BY_CALLBACK:
+		return ECANCELED;
 	case CURLE_OPERATION_TIMEDOUT:
 		return ETIMEDOUT;
 	case CURLE_COULDNT_CONNECT:
@@ -195,6 +198,15 @@ static void add_header(struct curl_slist **l, bool *ok, const char *name, const 
 		*ok = false;
 	else
 		*l = n;
+}
+
+/* libcurl calls this about once a second and at each chunk moved: a
+ * non-zero return ends the transfer (CURLE_ABORTED_BY_CALLBACK). */
+static int on_progress(void *flag, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		       curl_off_t ulnow)
+{
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	return *(const volatile sig_atomic_t *)flag != 0;
 }
 
 /* Sends one request and keeps its reply in c->rep. Returns 0 when a reply
@@ -267,6 +279,13 @@ static int perform(struct ctx *c, struct request *rq)
 	curl_easy_setopt(k, CURLOPT_SSL_VERIFYHOST, t->verify_tls ? 2L : 0L);
 	if (t->ca_bundle[0])
 		curl_easy_setopt(k, CURLOPT_CAINFO, t->ca_bundle);
+	if (t->cancel && !rq->cleanup) {
+		curl_easy_setopt(k, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(k, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(k, CURLOPT_XFERINFODATA, (void *)t->cancel);
+	} else {
+		curl_easy_setopt(k, CURLOPT_NOPROGRESS, 1L);
+	}
 	curl_easy_setopt(k, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(k, CURLOPT_WRITEDATA, c->rep);
 	curl_easy_setopt(k, CURLOPT_HEADERFUNCTION, on_header);
@@ -359,7 +378,8 @@ static int fail_request(struct ctx *c, const struct request *rq, int e, char *er
 static bool transient(const struct ctx *c, const struct request *rq, int e)
 {
 	if (e)
-		return rq->cc != CURLE_PEER_FAILED_VERIFICATION && rq->cc != CURLE_SSL_CACERT_BADFILE &&
+		return rq->cc != CURLE_ABORTED_BY_CALLBACK &&
+		       rq->cc != CURLE_PEER_FAILED_VERIFICATION && rq->cc != CURLE_SSL_CACERT_BADFILE &&
 		       rq->cc != CURLE_URL_MALFORMAT && rq->cc != CURLE_OUT_OF_MEMORY &&
 		       rq->cc != CURLE_UNSUPPORTED_PROTOCOL;
 	if (rq->status >= 500)
@@ -441,7 +461,7 @@ static void abort_upload(struct ctx *c, const char *upload_id, char *err, size_t
 		return;
 	struct s3_result keep = *c->res;
 	struct request rq = {.method = M_DELETE, .op = "AbortMultipartUpload", .query = q,
-			     .stall_s = c->t->timeout_s};
+			     .stall_s = c->t->timeout_s, .cleanup = true};
 	int e = perform(c, &rq);
 	*c->res = keep;
 	size_t at = strlen(err);
@@ -657,7 +677,7 @@ static int verify(struct ctx *c, const char *expect, char *err, size_t errsz)
 	}
 	struct s3_result keep = *c->res;
 	struct request del = {.method = M_DELETE, .op = "DELETE", .query = "",
-			      .stall_s = c->t->timeout_s};
+			      .stall_s = c->t->timeout_s, .cleanup = true};
 	e = perform(c, &del);
 	*c->res = keep;
 	snprintf(err + strlen(err), errsz - strlen(err), "%s",

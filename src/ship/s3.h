@@ -35,6 +35,7 @@
 #ifndef OOMSENTRY_S3_H
 #define OOMSENTRY_S3_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -51,6 +52,10 @@ struct s3_target {
 	const char *ca_bundle;     /* "" = the system's CAs; else a PEM file */
 	bool verify_tls;
 	long timeout_s; /* connect timeout, and the longest a request may stall */
+	/* NULL, or a flag a signal handler sets to stop: the transfer under
+	 * way ends at once, a multipart upload is aborted and nothing appears
+	 * under the key; s3_upload returns -ECANCELED. */
+	const volatile sig_atomic_t *cancel;
 };
 
 struct s3_result {

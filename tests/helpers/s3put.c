@@ -2,6 +2,10 @@
  *
  *   s3put ENDPOINT REGION BUCKET KEY FILE [--no-compress] [--part-size SIZE]
  *         [--virtual-hosted] [--timeout SECONDS] [--ca-bundle PEM] [--insecure]
+ *         [--cancel-on-term]
+ *
+ * --cancel-on-term: SIGTERM cancels the upload the way oomsentry-ship's
+ * does (the transfer ends, a multipart upload is aborted); exit 3 then.
  *
  * ENDPOINT "" is AWS (virtual-hosted style), anything else path-style unless
  * --virtual-hosted. Credentials come from AWS_ACCESS_KEY_ID,
@@ -13,6 +17,7 @@
  * failed (the reason on stderr), 2 on bad arguments. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,9 +34,17 @@ static int usage(const char *why)
 	fprintf(stderr,
 		"s3put: %s\nusage: s3put ENDPOINT REGION BUCKET KEY FILE [--no-compress] "
 		"[--part-size SIZE] [--virtual-hosted] [--timeout SECONDS] [--ca-bundle PEM] "
-		"[--insecure]\n",
+		"[--insecure] [--cancel-on-term]\n",
 		why);
 	return 2;
+}
+
+static volatile sig_atomic_t cancelled;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	cancelled = 1;
 }
 
 static const char *env(const char *name)
@@ -72,6 +85,10 @@ int main(int argc, char **argv)
 			t.timeout_s = (long)secs;
 		} else if (strcmp(argv[i], "--ca-bundle") == 0 && i + 1 < argc) {
 			t.ca_bundle = argv[++i];
+		} else if (strcmp(argv[i], "--cancel-on-term") == 0) {
+			struct sigaction sa = {.sa_handler = on_term};
+			sigaction(SIGTERM, &sa, NULL);
+			t.cancel = &cancelled;
 		} else {
 			return usage("unknown argument");
 		}
@@ -100,7 +117,7 @@ int main(int argc, char **argv)
 	double s = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
 	if (r) {
 		fprintf(stderr, "s3put: %s\n", err);
-		return 1;
+		return r == -ECANCELED ? 3 : 1;
 	}
 	printf("object=s3://%s/%s bytes=%llu parts=%u etag=%s etag_checked=%s seconds=%.2f "
 	       "mb_per_s=%.1f\n",
