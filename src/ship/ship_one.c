@@ -41,12 +41,14 @@ int ship_one(const struct ship_one_conf *c, const char *rel, struct ship_one_res
 	int ret = 0;
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		ret = -errno;
+		r->local = true;
 		if (ret != -ENOENT)
 			snprintf(err, errsz, "open %s/%s: %s", c->dump_dir, rel, strerror(-ret));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		ret = -EINVAL;
+		r->local = true;
 		snprintf(err, errsz, "%s/%s is not a regular file", c->dump_dir, rel);
 		goto out;
 	}
@@ -66,11 +68,15 @@ int ship_one(const struct ship_one_conf *c, const char *rel, struct ship_one_res
 	if (shipq_object_file(file, sizeof file, rel, r->compressed) ||
 	    s3_key_join(r->key, sizeof r->key, c->prefix, c->ns, c->pod, file, &why)) {
 		ret = -ENAMETOOLONG;
+		r->local = true;
 		snprintf(err, errsz, "no object name for %s: %s", rel, why ? why : "too long");
 		goto out;
 	}
 	struct s3_result res;
+	memset(&res, 0, sizeof res);
 	ret = s3_upload(c->s3, r->key, fd, r->compressed, c->part_size, &res, err, errsz);
+	r->http_status = res.http_status;
+	snprintf(r->code, sizeof r->code, "%s", res.code);
 	if (ret)
 		goto out;
 	r->sent_bytes = res.bytes_sent;

@@ -33,6 +33,11 @@ struct ship_one_result {
 	bool deleted;      /* the local file is gone after a verified upload */
 	bool changed;      /* uploaded, but kept: the file changed meanwhile */
 	uint64_t took_ms;
+	/* On failure: about the local file (cannot open or read it, not a
+	 * regular file, no object name), not the store. */
+	bool local;
+	long http_status;  /* the store's last reply, 0 if none */
+	char code[64];     /* its S3 error Code, "" if none */
 };
 
 /* Ships rel (a path relative to dump_dir that shipq_classify calls

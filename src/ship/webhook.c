@@ -175,3 +175,32 @@ int webhook_post(const struct webhook_target *t, const char *body, size_t len, l
 			 rep.body);
 	return v == WEBHOOK_REJECTED ? -EBADMSG : -EAGAIN;
 }
+
+int webhook_headers_load(const char *path, struct webhook_headers *h, char *err, size_t errsz)
+{
+	static char buf[WEBHOOK_HEADERS_FILE_MAX + 1];
+	FILE *fp = fopen(path, "rbe");
+	if (!fp) {
+		int e = errno;
+		snprintf(err, errsz, "%s: %s", path, strerror(e));
+		return -e;
+	}
+	size_t len = fread(buf, 1, sizeof buf, fp);
+	int bad = ferror(fp);
+	fclose(fp);
+	if (bad) {
+		snprintf(err, errsz, "%s: read error", path);
+		return -EIO;
+	}
+	if (len > WEBHOOK_HEADERS_FILE_MAX) {
+		snprintf(err, errsz, "%s: larger than %d bytes", path, WEBHOOK_HEADERS_FILE_MAX);
+		return -E2BIG;
+	}
+	char why[256];
+	int e = webhook_headers_parse(buf, len, h, why, sizeof why);
+	if (e) {
+		snprintf(err, errsz, "%s: %s", path, why);
+		return e;
+	}
+	return 0;
+}

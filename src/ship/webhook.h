@@ -40,4 +40,8 @@ struct webhook_target {
 int webhook_post(const struct webhook_target *t, const char *body, size_t len, long *http_status,
 		 char *err, size_t errsz);
 
+/* Reads and parses a headers file (webhook_headers_parse). Returns 0, or
+ * -errno with err one line naming the file. */
+int webhook_headers_load(const char *path, struct webhook_headers *h, char *err, size_t errsz);
+
 #endif
