@@ -9,6 +9,7 @@
 source "$(dirname "$0")/lib.sh"
 
 K8S=$top_srcdir/k8s
+SHIP=${SHIP:-$top_builddir/src/oomsentry-ship}
 command -v node >/dev/null || missing_prerequisite "node (apt-get install nodejs npm)"
 
 # The validator's packages, pinned, in a cache outside the source tree: the
@@ -109,6 +110,20 @@ const cfgMount = dside.volumeMounts[0].mountPath;
 console.log(`config ${cfg} ${cfgMount}`);
 const vol = spec.volumes.find((v) => v.configMap);
 console.log(`configmap ${vol.configMap.name} ${cm.metadata.name}`);
+// The shipper: a native sidecar too, credentials only from a Secret.
+const ship = spec.initContainers.find((c) => c.name === "oomsentry-ship");
+if (!ship || ship.restartPolicy !== "Always") throw new Error("deployment.yaml: no native sidecar named oomsentry-ship");
+for (const e of ship.env) {
+	if (e.value !== undefined) console.log(`shipenv ${e.name}=${e.value}`);
+	else console.log(`shipfield ${e.name} ${e.valueFrom.fieldRef.fieldPath}`);
+}
+for (const f of ship.envFrom || []) console.log(`shipsecret ${f.secretRef.name}`);
+const sc = ship.securityContext;
+console.log(`shipsec ${sc.runAsNonRoot} ${sc.runAsUser} ${JSON.stringify(sc.capabilities)} ${sc.allowPrivilegeEscalation} ${sc.readOnlyRootFilesystem}`);
+const dumpsOf = (c) => (c.volumeMounts.find((m) => m.name === "dumps") || {}).mountPath;
+const envOf = (c, n) => (c.env.find((e) => e.name === n) || {}).value;
+console.log(`dumpdirs ${dumpsOf(ship)} ${envOf(ship, "DUMP_DIR")} ${dumpsOf(dside)} ${envOf(dside, "DUMP_DIR")} ${dumpsOf(app)} ${env.OOMSENTRY_DUMP_DIR}`);
+console.log(`fsgroup ${(spec.securityContext || {}).fsGroup}`);
 ' "$MODULES" "$K8S" "$WORK" >"$WORK/facts.log" 2>&1 || fail "cannot read the manifests: $(cat "$WORK/facts.log")"
 
 mapfile -t podenv < <(sed -n 's/^podenv //p' "$WORK/facts.log")
@@ -138,7 +153,27 @@ read -r _ cfg mnt < <(grep '^config ' "$WORK/facts.log")
 [ "${cfg%/*}" = "$mnt" ] || fail "CONFIG=$cfg is not in the ConfigMap's mount $mnt"
 read -r _ a b < <(grep '^configmap ' "$WORK/facts.log")
 [ "$a" = "$b" ] || fail "the deployment mounts ConfigMap $a, configmap.yaml defines $b"
+# The shipper's settings, with made-up credentials where the Secret goes and
+# the Downward API's values where the manifest asks for them.
+mapfile -t shipenv < <(sed -n 's/^shipenv //p' "$WORK/facts.log")
+env -i "${shipenv[@]}" AWS_ACCESS_KEY_ID=AKIAEXAMPLE AWS_SECRET_ACCESS_KEY=example AWS_REGION=eu-west-1 \
+	POD_NAMESPACE=default POD_NAME=app-1 "$SHIP" --print-config >"$WORK/shipenv.log" 2>&1 ||
+	fail "oomsentry-ship rejects deployment.yaml's settings: $(cat "$WORK/shipenv.log")"
+[ "$(sed -n 's/^shipfield //p' "$WORK/facts.log" | sort | tr '\n' ' ')" = "POD_NAME metadata.name POD_NAMESPACE metadata.namespace " ] ||
+	fail "the shipper does not take POD_NAMESPACE and POD_NAME from the Downward API"
+grep -q '^shipsecret ' "$WORK/facts.log" || fail "the shipper's credentials are not from a Secret"
+grep -E '^shipenv AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN)=' "$WORK/facts.log" && fail "deployment.yaml writes a credential in clear"
+read -r _ nonroot uid caps ape rofs < <(grep '^shipsec ' "$WORK/facts.log")
+[ "$nonroot $ape $rofs $caps" = 'true false true {"drop":["ALL"]}' ] && [ "$uid" -gt 0 ] ||
+	fail "the shipper's securityContext: runAsNonRoot=$nonroot uid=$uid capabilities=$caps allowPrivilegeEscalation=$ape readOnlyRootFilesystem=$rofs"
+read -r _ ship_mnt ship_dir side_mnt side_dir app_mnt app_dir < <(grep '^dumpdirs ' "$WORK/facts.log")
+[ "$ship_mnt" = "$ship_dir" ] && [ "$side_mnt" = "$side_dir" ] && [ "$ship_mnt" = "$app_mnt" ] &&
+	[[ $app_dir == "$app_mnt"/* ]] ||
+	fail "the dumps volume: shipper $ship_mnt (DUMP_DIR $ship_dir), sidecar $side_mnt ($side_dir), app $app_mnt (OOMSENTRY_DUMP_DIR $app_dir)"
+read -r _ fsgroup < <(grep '^fsgroup ' "$WORK/facts.log")
+[ "$fsgroup" -gt 0 ] 2>/dev/null || fail "deployment.yaml has no fsGroup: the shipper could not read the app's dumps"
 pass "oomsentry accepts the manifests' settings; the preloaded files are the copied ones"
+pass "the shipper: a native sidecar, credentials from a Secret, non-root without capabilities, on the dumps volume the app and sidecar write (fsGroup $fsgroup); oomsentry-ship accepts its settings"
 
 # 4. README.md's YAML is k8s/'s YAML: every yaml block equals a file of k8s/,
 # and every file of k8s/ is shown under the Kubernetes or Pod Security
