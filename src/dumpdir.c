@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dump_modes.h"
+
 static int64_t free_of_fd(int fd)
 {
 	struct statvfs v;
@@ -43,16 +45,49 @@ static void random_suffix(char out[6])
 		out[i] = set[r[i] % (sizeof set - 1)];
 }
 
+int dumpdir_mkdir(const char *dir)
+{
+	if (mkdir(dir, DUMP_DIR_MODE_PRIVATE) < 0)
+		return errno == EEXIST ? 0 : -errno;
+	/* The new directory's ".." is the directory it was made in, whatever
+	 * the path looks like (relative, trailing slashes). O_NOFOLLOW: the
+	 * parent may be a volume others write to. */
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct stat parent;
+	mode_t dir_mode, file_mode;
+	int r = 0;
+	if (fstatat(fd, "..", &parent, 0) < 0)
+		r = -errno;
+	else if (dump_modes_for(&parent, &dir_mode, &file_mode) && fchmod(fd, dir_mode) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+/* Our file in dirfd gets the mode dirfd calls for (dump_modes.h). */
+static int grant_file(int dirfd, int fd)
+{
+	struct stat st;
+	mode_t dir_mode, file_mode;
+	if (fstat(dirfd, &st) < 0)
+		return -errno;
+	if (dump_modes_for(&st, &dir_mode, &file_mode) && fchmod(fd, file_mode) < 0)
+		return -errno;
+	return 0;
+}
+
 int dumpdir_begin(const char *dir, const char *final, enum artifact_kind kind, uint64_t min_free,
 		  uint64_t expect_bytes, struct dumpfile *f, char *err, size_t errsz)
 {
 	f->dirfd = f->fd = -1;
 	f->kind = kind;
 	snprintf(f->final, sizeof f->final, "%s", final);
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		int e = errno;
-		snprintf(err, errsz, "cannot create %s: %s", dir, strerror(e));
-		return -e;
+	int made = dumpdir_mkdir(dir);
+	if (made) {
+		snprintf(err, errsz, "cannot create %s: %s", dir, strerror(-made));
+		return made;
 	}
 	f->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (f->dirfd < 0) {
@@ -78,9 +113,19 @@ int dumpdir_begin(const char *dir, const char *final, enum artifact_kind kind, u
 			snprintf(err, errsz, "file name too long: %s", final);
 			break;
 		}
-		f->fd = openat(f->dirfd, f->temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (f->fd >= 0)
-			return 0;
+		f->fd = openat(f->dirfd, f->temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+			       DUMP_FILE_MODE_PRIVATE);
+		if (f->fd >= 0) {
+			/* Before the content and the rename: a shipper never sees
+			 * the file with a mode it cannot read. */
+			int g = grant_file(f->dirfd, f->fd);
+			if (!g)
+				return 0;
+			snprintf(err, errsz, "cannot set the mode of %s/%s: %s", dir, f->temp,
+				 strerror(-g));
+			dumpdir_abort(f);
+			return g;
+		}
 		if (errno != EEXIST) {
 			int e = errno;
 			snprintf(err, errsz, "cannot create %s/%s: %s", dir, f->temp, strerror(e));

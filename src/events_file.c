@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dump_modes.h"
+#include "dumpdir.h"
 #include "log.h"
 
 /* Faults that have no errno of their own, kept apart from errno values so
@@ -92,8 +94,24 @@ static void fault(struct events_file *ef, int fault, const char *what, size_t wr
 	log_end(&l);
 }
 
-/* Opens events.jsonl for appending, creating DUMP_DIR (0700, as dumpdir.c
- * does) if it is missing. Returns 0 or a fault. */
+/* In a set-group-ID DUMP_DIR (the pod's fsGroup) our events.jsonl is made
+ * readable by the group, for a shipper of another uid, whatever the umask
+ * was when it was created, by this run or an earlier one. Best effort: a
+ * file we own and can write is one we can chmod, short of a read-only
+ * file system, where no line gets written anyway. */
+static void grant_group(const struct events_file *ef, int fd, const struct stat *st)
+{
+	struct stat dir;
+	mode_t dir_mode, file_mode;
+	if (st->st_uid != geteuid() || (st->st_mode & 07777) == DUMP_FILE_MODE_GROUP)
+		return;
+	if (stat(ef->dir, &dir) == 0 && dump_modes_for(&dir, &dir_mode, &file_mode))
+		(void)fchmod(fd, file_mode);
+}
+
+/* Opens events.jsonl for appending, creating DUMP_DIR (as dumpdir.c does:
+ * 0700, 02770 in a set-group-ID parent) if it is missing. Returns 0 or a
+ * fault. */
 static int open_file(struct events_file *ef, const char **what)
 {
 	char path[SETTINGS_PATH_MAX + 32];
@@ -107,9 +125,10 @@ static int open_file(struct events_file *ef, const char **what)
 	int flags = O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK;
 	int fd = open(path, flags, 0640);
 	if (fd < 0 && errno == ENOENT) {
-		if (mkdir(ef->dir, 0700) < 0 && errno != EEXIST) {
+		int made = dumpdir_mkdir(ef->dir);
+		if (made) {
 			*what = "cannot create DUMP_DIR";
-			return errno;
+			return -made;
 		}
 		fd = open(path, flags, 0640);
 	}
@@ -129,6 +148,7 @@ static int open_file(struct events_file *ef, const char **what)
 		*what = "not a regular file";
 		return FAULT_NOT_REGULAR;
 	}
+	grant_group(ef, fd, &st);
 	ef->fd = fd;
 	/* Lines of an earlier run stay: the file's bound counts them. */
 	ef->size = (uint64_t)st.st_size;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "artifacts.h"
+#include "dump_modes.h"
 #include "dumpdir.h"
 #include "fsids.h"
 #include "jobs.h"
@@ -174,16 +175,50 @@ static void reply_text(int fd, char *out, size_t size)
 			*p = p[1] ? ' ' : '\0';
 }
 
+/* HotSpot writes its dump 0600. In a set-group-ID directory (the pod's
+ * fsGroup, dump_modes.h) the group may read it: the file already has the
+ * directory's group, the JVM having created it there, so only its mode
+ * changes. chmod is the owner's (or CAP_FOWNER's): without it, done with
+ * the owner's file-system ids (CAP_SETUID, CAP_SETGID). Returns 0 (also
+ * when the directory keeps dumps private) or -errno. */
+static int grant_hprof(int dfd, const char *name)
+{
+	struct stat dir, file;
+	mode_t dir_mode, file_mode;
+	if (fstat(dfd, &dir) < 0)
+		return -errno;
+	if (!dump_modes_for(&dir, &dir_mode, &file_mode))
+		return 0;
+	/* AT_SYMLINK_NOFOLLOW: the name is in the app's directory. */
+	if (fchmodat(dfd, name, file_mode, AT_SYMLINK_NOFOLLOW) == 0)
+		return 0;
+	if (errno != EPERM)
+		return -errno;
+	if (fstatat(dfd, name, &file, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	struct fsids id = FSIDS_INIT;
+	int r = fsids_become(&id, file.st_uid, file.st_gid);
+	if (!r && fchmodat(dfd, name, file_mode, AT_SYMLINK_NOFOLLOW) < 0)
+		r = -errno;
+	fsids_restore(&id);
+	return r;
+}
+
 /* Publishes a heap dump in the JVM's directory, seen through
- * /proc/PID/root: renames it from its temporary name and removes the
- * oldest beyond the keep count. The directory is the JVM user's: as another
- * user without CAP_DAC_OVERRIDE this is done with that user's file-system
- * ids (CAP_SETUID, CAP_SETGID); this child process exits right after. */
-static int publish_hprof(const char *dir, const char *from, const char *to, unsigned keep)
+ * /proc/PID/root: opens it to the directory's group where that is the rule
+ * (grant_hprof; before the rename, so a shipper never sees it unreadable),
+ * renames it from its temporary name and removes the oldest beyond the
+ * keep count. The directory is the JVM user's: as another user without
+ * CAP_DAC_OVERRIDE this is done with that user's file-system ids
+ * (CAP_SETUID, CAP_SETGID); this child process exits right after. A mode
+ * that could not be set does not stop the dump: *grant_err says why. */
+static int publish_hprof(const char *dir, const char *from, const char *to, unsigned keep,
+			 int *grant_err)
 {
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return -errno;
+	*grant_err = grant_hprof(dfd, from);
 	int r = renameat(dfd, from, dfd, to) < 0 ? -errno : 0;
 	struct fsids id = FSIDS_INIT;
 	if (r == -EACCES || r == -EPERM) {
@@ -270,7 +305,8 @@ static int heap_dump_in_view(const struct ctx *c)
 		failed(c, "heap_dump", err);
 		return -1;
 	}
-	int e = publish_hprof(view, temp, name, s->dump_keep);
+	int grant_err = 0;
+	int e = publish_hprof(view, temp, name, s->dump_keep, &grant_err);
 	if (e) {
 		snprintf(err, sizeof err, "cannot rename %s to %s in %s: %s", temp, name,
 			 s->jvm_heap_dump_dir, strerror(-e));
@@ -279,6 +315,15 @@ static int heap_dump_in_view(const struct ctx *c)
 	}
 	char path[SETTINGS_PATH_MAX + ARTIFACT_NAME_MAX + 2];
 	snprintf(path, sizeof path, "%s/%s", s->jvm_heap_dump_dir, name);
+	struct log_line l;
+	if (grant_err && log_begin(&l, LOG_WARN, "dump_not_shared")) {
+		log_head(&l, c, "heap_dump");
+		log_str(&l, "path", path);
+		log_errno(&l, -grant_err);
+		log_str(&l, "effect",
+			"the JVM's dump stays 0600: a shipper of the pod's fsGroup cannot read it");
+		log_end(&l);
+	}
 	written(c, "heap_dump", path, (uint64_t)st.st_size, t0, "written_by", "jvm");
 	return 0;
 }

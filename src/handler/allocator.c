@@ -262,8 +262,9 @@ int alloc_heap_profile(const struct allocator *a, int fd, const char **source, c
 	if (a->kind == ALLOC_JEMALLOC) {
 		*source = "jemalloc prof.dump";
 		/* jemalloc opens the path itself with O_CREAT|O_TRUNC and mode 0644.
-		 * Handing it our already created 0600 file through /proc/self/fd
-		 * keeps O_EXCL, O_NOFOLLOW and the mode. */
+		 * Handing it our already created file through /proc/self/fd keeps
+		 * O_EXCL, O_NOFOLLOW and our mode (0600, or 0640 for the group of
+		 * a set-group-ID dump directory: dump.c). */
 		char path[64];
 		snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
 		const char *p = path;

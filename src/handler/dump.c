@@ -9,9 +9,31 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "dump_modes.h"
 #include "dumpname.h"
 #include "rotation.h"
 #include "summary.h"
+
+/* A directory just made gets the mode its parent calls for (dump_modes.h):
+ * 02770 in a set-group-ID parent (the pod's fsGroup). Set after mkdir,
+ * whose mode the app's umask masks. The new directory's ".." is its parent
+ * whatever the path looks like; O_NOFOLLOW because that parent may be a
+ * volume others write to. */
+static int grant_new_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct stat parent;
+	mode_t dir_mode, file_mode;
+	int err = 0;
+	if (fstatat(fd, "..", &parent, 0) < 0)
+		err = -errno;
+	else if (dump_modes_for(&parent, &dir_mode, &file_mode) && fchmod(fd, dir_mode) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
 
 int dump_mkdir_p(const char *dir)
 {
@@ -23,8 +45,13 @@ int dump_mkdir_p(const char *dir)
 			continue;
 		char saved = *p;
 		*p = '\0';
-		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		if (mkdir(path, DUMP_DIR_MODE_PRIVATE) == 0) {
+			int err = grant_new_dir(path);
+			if (err)
+				return err;
+		} else if (errno != EEXIST) {
 			return -errno;
+		}
 		*p = saved;
 		if (!saved)
 			return 0;
@@ -48,17 +75,28 @@ static void random_suffix(char out[6])
 
 /* Creates a fresh temporary file for `final`. The name is unpredictable, so a
  * link planted in advance cannot block or redirect the dump; O_EXCL and
- * O_NOFOLLOW refuse whatever is there anyway. */
-static int create_temp(int dirfd, const char *final, char *tmp, size_t size)
+ * O_NOFOLLOW refuse whatever is there anyway. file_mode (dump_modes.h) is
+ * set with fchmod, past the app's umask, before anything is written. */
+static int create_temp(int dirfd, const char *final, mode_t file_mode, char *tmp, size_t size)
 {
 	for (int attempt = 0; attempt < 8; attempt++) {
 		char suffix[6];
 		random_suffix(suffix);
 		if (dumpname_temp(tmp, size, final, suffix))
 			return -ENAMETOOLONG;
-		int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd >= 0 || errno != EEXIST)
-			return fd >= 0 ? fd : -errno;
+		int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+				DUMP_FILE_MODE_PRIVATE);
+		if (fd < 0 && errno == EEXIST)
+			continue;
+		if (fd < 0)
+			return -errno;
+		if (file_mode != DUMP_FILE_MODE_PRIVATE && fchmod(fd, file_mode) < 0) {
+			int err = -errno;
+			close(fd);
+			unlinkat(dirfd, tmp, 0);
+			return err;
+		}
+		return fd;
 	}
 	return -EEXIST;
 }
@@ -84,6 +122,12 @@ int dump_write(const struct dump_target *t, const struct dump_env *e,
 	if (dirfd < 0)
 		return fail(r, "open_directory", -errno);
 
+	/* The directory decides who else may read the files (dump_modes.h). */
+	struct stat dir_st;
+	mode_t dir_mode, file_mode = DUMP_FILE_MODE_PRIVATE;
+	if (fstat(dirfd, &dir_st) == 0)
+		dump_modes_for(&dir_st, &dir_mode, &file_mode);
+
 	struct statvfs vfs;
 	if (fstatvfs(dirfd, &vfs) == 0) {
 		r->free_bytes = (uint64_t)vfs.f_bavail * vfs.f_frsize;
@@ -105,7 +149,7 @@ int dump_write(const struct dump_target *t, const struct dump_env *e,
 	 * records whether it was written. */
 	const char *source = NULL, *why = NULL;
 	if (alloc_can_profile(e->alloc, &why)) {
-		int hfd = create_temp(dirfd, final_heap, tmp_heap, sizeof tmp_heap);
+		int hfd = create_temp(dirfd, final_heap, file_mode, tmp_heap, sizeof tmp_heap);
 		if (hfd < 0) {
 			close(dirfd);
 			return fail(r, "create_heap", hfd);
@@ -122,7 +166,7 @@ int dump_write(const struct dump_target *t, const struct dump_env *e,
 	}
 	r->heap_note = r->heap_written ? source : why;
 
-	int tfd = create_temp(dirfd, final_txt, tmp_txt, sizeof tmp_txt);
+	int tfd = create_temp(dirfd, final_txt, file_mode, tmp_txt, sizeof tmp_txt);
 	if (tfd < 0) {
 		err = tfd;
 		r->stage = "create_summary";

@@ -6,6 +6,10 @@
  *  - each file is created under a random hidden temporary name with
  *    O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600, and renamed when complete, the
  *    summary last, so a shipper never picks up half a dump;
+ *  - in a set-group-ID directory (the pod's fsGroup) the group is granted
+ *    (dump_modes.h): directories 02770, files 0640, set with fchmod so the
+ *    app's umask cannot take it away, so that a shipper running as another
+ *    uid of that group can read and remove the dumps;
  *  - nothing is written when the directory's free space is below the minimum;
  *  - after a complete dump, the oldest dumps beyond max_dumps are removed.
  *
@@ -49,7 +53,8 @@ struct dump_result {
 	const char *stage;       /* on failure: what failed */
 };
 
-/* Creates dir and its missing parents with mode 0700. Returns 0 or -errno. */
+/* Creates dir and its missing parents with mode 0700, or 02770 each where
+ * its parent is set-group-ID. Returns 0 or -errno. */
 int dump_mkdir_p(const char *dir);
 
 /* Returns 0 or -errno (-ENOSPC when below min_free_bytes), with r->stage. */
