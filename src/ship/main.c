@@ -38,12 +38,13 @@
 #include "ship_settings.h"
 #include "shipdir.h"
 #include "shipq.h"
+#include "shipset.h"
 #include "webhook.h"
 
 enum { EXIT_CLEAN = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
-/* The most files waiting at once; more are found again by the listing that
- * follows a successful upload of the ones before (see queue_full). */
+/* The most files known at once; more are found again by a listing made
+ * once half of these went out (see queue_full). */
 #define QUEUE_MAX 4096
 /* How often a missing dump directory is looked for again. */
 #define REOPEN_US 1000000ull
@@ -105,22 +106,6 @@ static void die_setup(int code, const char *what, const char *detail)
 
 /* ------------------------------------------------------------- the queue */
 
-/* A file found in the dump directory. HELD files are not tried again until
- * the name leads to another file (another inode, size or mtime): one larger
- * than MAX_FILE_SIZE, one uploaded that could not be removed, or one kept
- * on purpose (DELETE_AFTER_UPLOAD=false). */
-struct item {
-	char rel[SHIPDIR_REL_MAX];
-	bool held;
-	unsigned failures; /* in a row, of this file's own (local) kind */
-	uint64_t due_us;   /* not tried before */
-	uint64_t seq;      /* order found: the oldest due goes first */
-	dev_t dev;
-	ino_t ino;
-	off_t size;
-	struct timespec mtime;
-};
-
 struct shipper {
 	const struct ship_settings *s;
 	struct s3_target s3;
@@ -129,9 +114,7 @@ struct shipper {
 	bool dir_open;
 	bool dir_missing_logged;
 	uint64_t reopen_due_us;
-	struct item *items;
-	size_t nitems;
-	uint64_t next_seq;
+	struct shipset set;
 	bool queue_full_logged;
 	/* Failures of the store itself (down, refusing, timing out) in a row:
 	 * they hold back every file, not only the one that met them. */
@@ -142,39 +125,18 @@ struct shipper {
 	uint64_t shipped, shipped_bytes, failed, held;
 };
 
-static bool stat_of(const struct shipper *sh, const char *rel, struct stat *st)
+/* The file behind rel now, by lstat; false if there is none. */
+static bool id_of(const struct shipper *sh, const char *rel, struct shipset_id *id)
 {
 	char path[SHIP_PATH_MAX + SHIPDIR_REL_MAX + 2];
+	struct stat st;
 	snprintf(path, sizeof path, "%s/%s", sh->s->dump_dir, rel);
-	return lstat(path, st) == 0;
-}
-
-static bool same_file(const struct item *it, const struct stat *st)
-{
-	return it->dev == st->st_dev && it->ino == st->st_ino && it->size == st->st_size &&
-	       it->mtime.tv_sec == st->st_mtim.tv_sec && it->mtime.tv_nsec == st->st_mtim.tv_nsec;
-}
-
-static void remember(struct item *it, const struct stat *st)
-{
-	it->dev = st->st_dev;
-	it->ino = st->st_ino;
-	it->size = st->st_size;
-	it->mtime = st->st_mtim;
-}
-
-static struct item *find_item(struct shipper *sh, const char *rel)
-{
-	for (size_t i = 0; i < sh->nitems; i++)
-		if (strcmp(sh->items[i].rel, rel) == 0)
-			return &sh->items[i];
-	return NULL;
-}
-
-static void drop_item(struct shipper *sh, struct item *it)
-{
-	size_t i = (size_t)(it - sh->items);
-	sh->items[i] = sh->items[--sh->nitems];
+	if (lstat(path, &st) < 0)
+		return false;
+	*id = (struct shipset_id){.dev = (uint64_t)st.st_dev, .ino = (uint64_t)st.st_ino,
+				  .size = (uint64_t)st.st_size, .mtime_s = st.st_mtim.tv_sec,
+				  .mtime_ns = st.st_mtim.tv_nsec};
+	return true;
 }
 
 /* shipdir_found: a file ready to ship (reported again at each listing). */
@@ -183,54 +145,27 @@ static void found(void *ctx, const char *rel)
 	struct shipper *sh = ctx;
 	if (shipq_classify(rel, sh->s->events_file) != SHIPQ_SHIP)
 		return;
-	struct item *it = find_item(sh, rel);
+	struct shipset_item *it = shipset_find(&sh->set, rel);
 	if (it) {
-		struct stat st;
-		if (it->held && stat_of(sh, rel, &st) && !same_file(it, &st)) {
-			it->held = false;
-			it->failures = 0;
-			it->due_us = 0;
-		}
+		struct shipset_id now;
+		if (it->held && id_of(sh, rel, &now))
+			shipset_changed(it, &now);
 		return;
 	}
-	if (sh->nitems == QUEUE_MAX) {
-		/* Left for the listing that follows the next upload. */
-		if (!sh->queue_full_logged) {
-			struct log_line l;
-			if (log_begin(&l, LOG_WARN, "queue_full")) {
-				log_uint(&l, "files", QUEUE_MAX);
-				log_str(&l, "then", "more files are picked up as these go out");
-				log_end(&l);
-			}
-			sh->queue_full_logged = true;
-		}
-		return;
-	}
-	it = &sh->items[sh->nitems++];
-	memset(it, 0, sizeof *it);
-	snprintf(it->rel, sizeof it->rel, "%s", rel);
-	it->seq = sh->next_seq++;
+	int e = shipset_add(&sh->set, rel);
 	struct log_line l;
-	if (log_begin(&l, LOG_DEBUG, "file_found")) {
+	if (e == -ENOSPC && !sh->queue_full_logged) {
+		if (log_begin(&l, LOG_WARN, "queue_full")) {
+			log_uint(&l, "files", sh->set.max);
+			log_str(&l, "then", "more files are picked up as these go out");
+			log_end(&l);
+		}
+		sh->queue_full_logged = true;
+	}
+	if (e == 0 && log_begin(&l, LOG_DEBUG, "file_found")) {
 		log_str(&l, "file", rel);
 		log_end(&l);
 	}
-}
-
-/* The pending file to try next: the one found first among those due
- * earliest. NULL when none is pending. */
-static struct item *next_item(struct shipper *sh)
-{
-	struct item *best = NULL;
-	for (size_t i = 0; i < sh->nitems; i++) {
-		struct item *it = &sh->items[i];
-		if (it->held)
-			continue;
-		if (!best || it->due_us < best->due_us ||
-		    (it->due_us == best->due_us && it->seq < best->seq))
-			best = it;
-	}
-	return best;
 }
 
 /* ------------------------------------------------------- the dump directory */
@@ -301,7 +236,7 @@ static bool credentials_refused(const struct ship_one_result *r)
 	return r->http_status == 403 && !r->code[0];
 }
 
-static void log_done(struct shipper *sh, const struct item *it, const struct ship_one_result *r)
+static void log_done(struct shipper *sh, const struct shipset_item *it, const struct ship_one_result *r)
 {
 	struct log_line l;
 	if (log_begin(&l, LOG_INFO, "upload_done")) {
@@ -321,10 +256,10 @@ static void log_done(struct shipper *sh, const struct item *it, const struct shi
 	}
 }
 
-static void ship_next(struct shipper *sh, struct item *it)
+static void ship_next(struct shipper *sh, struct shipset_item *it)
 {
-	struct stat before;
-	bool have_before = stat_of(sh, it->rel, &before);
+	struct shipset_id before;
+	bool have_before = id_of(sh, it->rel, &before);
 	struct ship_one_result r;
 	char err[512];
 	int e = ship_one(&sh->one, it->rel, &r, err, sizeof err);
@@ -344,12 +279,10 @@ static void ship_next(struct shipper *sh, struct item *it)
 		if (r.deleted || r.changed) {
 			/* A changed file is found again by the event its writer's
 			 * close or rename left in the queue. */
-			drop_item(sh, it);
+			shipset_drop(&sh->set, it);
 		} else {
-			it->held = true;
+			shipset_hold(it, have_before ? &before : NULL);
 			sh->held++;
-			if (have_before)
-				remember(it, &before);
 			if (sh->s->delete_after_upload && log_begin(&l, LOG_WARN, "upload_kept")) {
 				log_str(&l, "file", it->rel);
 				log_str(&l, "error", err);
@@ -362,7 +295,7 @@ static void ship_next(struct shipper *sh, struct item *it)
 		return;
 	}
 	if (e == -ENOENT) {
-		drop_item(sh, it);
+		shipset_drop(&sh->set, it);
 		return;
 	}
 	if (e == -ECANCELED) {
@@ -376,10 +309,8 @@ static void ship_next(struct shipper *sh, struct item *it)
 	}
 	sh->failed++;
 	if (e == -EFBIG) {
-		it->held = true;
+		shipset_hold(it, have_before ? &before : NULL);
 		sh->held++;
-		if (have_before)
-			remember(it, &before);
 		if (log_begin(&l, LOG_ERROR, "file_too_large")) {
 			log_str(&l, "file", it->rel);
 			log_uint(&l, "file_bytes", r.file_bytes);
@@ -392,7 +323,7 @@ static void ship_next(struct shipper *sh, struct item *it)
 	if (r.local) {
 		it->failures++;
 		uint64_t wait = shipq_backoff_us(it->failures, sh->s->retry_max_us);
-		it->due_us = now + wait;
+		shipset_defer(&sh->set, it, now + wait);
 		if (log_begin(&l, LOG_WARN, "upload_failed")) {
 			log_str(&l, "file", it->rel);
 			log_str(&l, "error", err);
@@ -409,7 +340,7 @@ static void ship_next(struct shipper *sh, struct item *it)
 	uint64_t wait = shipq_backoff_us(sh->store_failures, sh->s->retry_max_us);
 	sh->store_due_us = now + wait;
 	/* Behind the others, so a file the store chokes on does not hold them. */
-	it->seq = sh->next_seq++;
+	shipset_defer(&sh->set, it, 0);
 	if (credentials_refused(&r)) {
 		if (!sh->credentials_logged && log_begin(&l, LOG_ERROR, "credentials_refused")) {
 			log_str(&l, "access_key_id", sh->s->aws_access_key_id);
@@ -434,7 +365,7 @@ static void ship_next(struct shipper *sh, struct item *it)
 		log_str(&l, "error", err);
 		log_uint(&l, "store_failures", sh->store_failures);
 		log_uint(&l, "retry_in_ms", wait / 1000);
-		log_uint(&l, "pending", sh->nitems);
+		log_uint(&l, "pending", shipset_pending(&sh->set));
 		log_end(&l);
 	}
 }
@@ -629,8 +560,7 @@ int main(int argc, char **argv)
 
 	static struct shipper sh;
 	sh.s = &s;
-	sh.items = calloc(QUEUE_MAX, sizeof *sh.items);
-	if (!sh.items)
+	if (shipset_init(&sh.set, QUEUE_MAX))
 		die_setup(EXIT_RUNTIME, "out of memory", NULL);
 	sh.s3 = (struct s3_target){
 		.endpoint = s.s3_endpoint, .region = s.aws_region[0] ? s.aws_region : "us-east-1",
@@ -668,11 +598,15 @@ int main(int argc, char **argv)
 	while (!stop_flag) {
 		uint64_t now = now_us();
 		uint64_t due = UINT64_MAX;
-		struct item *it = uploads && sh.dir_open ? next_item(&sh) : NULL;
+		struct shipset_item *it = uploads && sh.dir_open ? shipset_next(&sh.set) : NULL;
 		if (it) {
 			uint64_t d = it->due_us > sh.store_due_us ? it->due_us : sh.store_due_us;
 			if (d <= now) {
 				ship_next(&sh, it);
+				if (sh.set.dropped && sh.set.n < sh.set.max / 2) {
+					sh.set.dropped = sh.queue_full_logged = false;
+					shipdir_list(&sh.dir, found, &sh);
+				}
 				continue; /* the directory is read before the next one */
 			}
 			due = d;
@@ -709,9 +643,7 @@ int main(int argc, char **argv)
 		while (waitpid(fw.pid, NULL, 0) < 0 && errno == EINTR)
 			;
 	}
-	size_t pending = 0;
-	for (size_t i = 0; i < sh.nitems; i++)
-		pending += !sh.items[i].held;
+	size_t pending = shipset_pending(&sh.set);
 	if (log_begin(&l, LOG_INFO, "ship_stop")) {
 		log_uint(&l, "shipped", sh.shipped);
 		log_uint(&l, "shipped_bytes", sh.shipped_bytes);
@@ -722,7 +654,7 @@ int main(int argc, char **argv)
 	}
 	if (sh.dir_open)
 		shipdir_close(&sh.dir);
-	free(sh.items);
+	shipset_free(&sh.set);
 	curl_global_cleanup();
 	return EXIT_CLEAN;
 }
