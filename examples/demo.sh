@@ -67,7 +67,7 @@ echo "${bold}oomsentry demo${plain}: a leaking app, the oomsentry sidecar and li
 
 # --- 1. packages -------------------------------------------------------------
 packages=(build-essential autoconf automake libtool pkg-config libcap-dev libinih-dev check
-	libjemalloc2 libjemalloc-dev util-linux mount)
+	libjemalloc2 libjemalloc-dev util-linux mount libcurl4-openssl-dev zlib1g-dev libssl-dev)
 if [ -z "$build" ]; then
 	step "1. Packages"
 	missing=()

@@ -25,7 +25,7 @@ packages=(
 	python3
 	openjdk-17-jdk-headless golang-go nginx-light
 	curl xz-utils gpgv debian-archive-keyring musl-tools
-	libcurl4-openssl-dev zlib1g-dev libssl-dev s3cmd
+	libcurl4-openssl-dev zlib1g-dev libssl-dev s3cmd ca-certificates
 )
 # npm comes with NodeSource's nodejs, and conflicts with Debian's npm there;
 # Debian's own nodejs comes without it.

@@ -5,16 +5,12 @@
  *             [--headers FILE] [--ca-bundle PEM] [--insecure] [--tries N]
  *             [--backoff-max-ms MS]
  *
- * The forwarding is oomsentry-ship's (src/ship/evforward.c). Reads DUMP_DIR/events.jsonl and DUMP_DIR/events.jsonl.1 from where
- * STATE_FILE says (evcursor), POSTs each event in order (webhook), and
- * saves the position after each one, so that a run that is killed and run
- * again continues where it was, sending at most the event in flight again.
- * An event is tried until it is delivered or refused (webhook_status_verdict),
- * waiting shipq_backoff_us between tries; --tries N gives up after N tries
- * of one event (default 0: never).
+ * The forwarding is oomsentry-ship's own (src/ship/evforward.h): from
+ * DUMP_DIR/events.jsonl and its rotation .1, from where STATE_FILE says,
+ * in order, the position saved after each event; --tries N gives up after
+ * N tries of one event (default 0: never).
  *
- * Logs logfmt lines on stderr: state_unreadable, events_lost,
- * events_reread, event_skipped, event_retry, event_rejected, and at the end
+ * Logs logfmt lines on stderr (evforward.h names them), and at the end
  * forward_done with the counts. Exits 0 when everything there was is
  * forwarded, 1 when it gave up or could not read, 2 on bad arguments or
  * configuration. */
