@@ -13,8 +13,9 @@
  * default; an abandoned upload costs only its repetition later.
  *
  * Exit codes: 0 stopped by a signal, or --help/--version/--print-config;
- * 1 a failure at start (the headers file unreadable, no memory);
- * 2 bad settings (one line naming the setting, its value and its source). */
+ * 1 a failure at start (no memory, no signal handling, libcurl unusable);
+ * 2 bad settings, the headers file included (one line naming the setting,
+ * its value and its source). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -401,7 +402,7 @@ static int forwarder_main(const struct ship_settings *s, const struct webhook_he
 	snprintf(state, sizeof state, "%s/events.state", s->state_dir);
 	struct evforward f = {
 		.dir = s->dump_dir, .events = s->events_file, .state_path = state,
-		.target = {.url = s->webhook_url, .headers = headers, .ca_bundle = s->s3_ca_bundle,
+		.target = {.url = s->webhook_url, .headers = headers, .ca_bundle = s->webhook_ca_bundle,
 			   .verify_tls = true},
 		.format = s->webhook_format, .backoff_max_us = s->retry_max_us, .stop = &stop_flag};
 	if (evforward_init(&f))

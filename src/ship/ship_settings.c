@@ -81,6 +81,9 @@ static const struct row rows[] = {
 	{"WEBHOOK_HEADERS_FILE", "webhook-headers-file", "webhook_headers_file", "", "FILE",
 	 "extra headers, one \"Name: value\" a line (e.g. Authorization)", K_ABS_PATH,
 	 F(webhook_headers_file)},
+	{"WEBHOOK_CA_BUNDLE", "webhook-ca-bundle", "webhook_ca_bundle", "", "FILE",
+	 "PEM file of the CAs that sign the webhook's certificate; unset: the system's",
+	 K_ABS_PATH, F(webhook_ca_bundle)},
 	{"WEBHOOK_FORMAT", "webhook-format", "webhook_format", "json", "FORMAT",
 	 "json (the event as it is) or slack ({\"text\": a summary})", K_WEBHOOK_FORMAT,
 	 F(webhook_format)},
@@ -531,8 +534,9 @@ static int check_together(struct resolving *rs, char *err, size_t errsz)
 		if (is_set(rs, s3_only[i]))
 			return pair_error(rs, "S3_BUCKET", s3_only[i],
 					  "an S3 setting without a bucket does nothing", err, errsz);
-	static const char *const hook_only[] = {"WEBHOOK_HEADERS_FILE", "WEBHOOK_FORMAT"};
-	for (size_t i = 0; i < 2 && !s->webhook_url[0]; i++)
+	static const char *const hook_only[] = {"WEBHOOK_HEADERS_FILE", "WEBHOOK_CA_BUNDLE",
+						"WEBHOOK_FORMAT"};
+	for (size_t i = 0; i < sizeof hook_only / sizeof *hook_only && !s->webhook_url[0]; i++)
 		if (is_set(rs, hook_only[i]))
 			return pair_error(rs, "WEBHOOK_URL", hook_only[i],
 					  "a webhook setting without a webhook does nothing", err,

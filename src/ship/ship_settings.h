@@ -39,6 +39,7 @@ struct ship_settings {
 	char pod_name[254];
 	char webhook_url[SHIP_URL_MAX];  /* "" = events are not forwarded */
 	char webhook_headers_file[SHIP_PATH_MAX];
+	char webhook_ca_bundle[SHIP_PATH_MAX]; /* "" = the system's CAs */
 	enum webhook_format webhook_format;
 	char events_file[256];           /* a name in dump_dir */
 	char state_dir[SHIP_PATH_MAX];   /* absolute; default dump_dir/.oomsentry-ship */

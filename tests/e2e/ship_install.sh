@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Done means: `make install DESTDIR=...` puts the sidecar, liboomsentry (.so
-# and .a), oomsentry.h, oomsentry.pc and both man pages where the configured
+# Done means: `make install DESTDIR=...` puts the sidecar, the shipper,
+# liboomsentry (.so and .a), oomsentry.h, oomsentry.pc and the man pages where the configured
 # prefix says; a program built only from what was installed, with
 # `pkg-config --cflags --libs oomsentry` (and with --static), links, runs
 # against the installed library and writes a dump; the installed oomsentry
@@ -22,7 +22,7 @@ read -r bindir libdir includedir man3dir man8dir <<<"$dirs"
 
 submake -C "$top_builddir" install DESTDIR="$DEST" >"$WORK/install.log" 2>&1 ||
 	fail "make install failed: $(tail -n 20 "$WORK/install.log")"
-for f in "$bindir/oomsentry" "$libdir/liboomsentry.so" "$libdir/liboomsentry.a" "$includedir/oomsentry.h" \
+for f in "$bindir/oomsentry" "$bindir/oomsentry-ship" "$man8dir/oomsentry-ship.8" "$libdir/liboomsentry.so" "$libdir/liboomsentry.a" "$includedir/oomsentry.h" \
 	"$libdir/pkgconfig/oomsentry.pc" "$man8dir/oomsentry.8" "$man3dir/liboomsentry.3"; do
 	[ -e "$DEST$f" ] || fail "make install did not install $f"
 done
@@ -30,6 +30,8 @@ done
 version=$(sed -n 's/^AC_INIT(\[oomsentry\], \[\([^]]*\)\].*/\1/p' "$top_srcdir/configure.ac")
 [ "$("$DEST$bindir/oomsentry" --version)" = "oomsentry $version" ] ||
 	fail "installed --version says $("$DEST$bindir/oomsentry" --version), configure.ac $version"
+[ "$("$DEST$bindir/oomsentry-ship" --version)" = "oomsentry-ship $version" ] ||
+	fail "installed oomsentry-ship --version says $("$DEST$bindir/oomsentry-ship" --version)"
 MANPATH=$DEST${man8dir%/man8} man -w oomsentry >"$WORK/manw" 2>&1 && grep -q "^$DEST" "$WORK/manw" ||
 	fail "man does not find the installed oomsentry(8): $(cat "$WORK/manw")"
 pass "installed $(find "$DEST" -type f -o -type l | wc -l) files under the prefix; --version says $version"

@@ -111,6 +111,8 @@ static const struct {
 	{"S3_ENDPOINT", "s3-endpoint", "s3_endpoint", "http://minio:9000", "minio:9000", "URL"},
 	{"S3_PATH_STYLE", "s3-path-style", "s3_path_style", "true", "maybe", "bool"},
 	{"S3_CA_BUNDLE", "s3-ca-bundle", "s3_ca_bundle", "/etc/ca.pem", "ca.pem", "absolute"},
+	{"WEBHOOK_CA_BUNDLE", "webhook-ca-bundle", "webhook_ca_bundle", "/etc/ca.pem", "ca.pem",
+	 "absolute"},
 	{"S3_PART_SIZE", "s3-part-size", "s3_part_size", "64Mi", "4Mi", "from 5242880"},
 	{"MAX_FILE_SIZE", "max-file-size", "max_file_size", "1Gi", "lots", ""},
 	{"DELETE_AFTER_UPLOAD", "delete-after-upload", "delete_after_upload", "false", "2", ""},
