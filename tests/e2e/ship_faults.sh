@@ -19,25 +19,8 @@ need_root
 D=$WORK/dump
 mkdir -p "$D"
 KEYP=faults/ns/pod
-S3_ENV=(S3_PREFIX=faults POD_NAMESPACE=ns POD_NAME=pod S3_PATH_STYLE=true S3_PART_SIZE=5Mi)
+SHIP_ENV=(S3_PREFIX=faults POD_NAMESPACE=ns POD_NAME=pod S3_PATH_STYLE=true S3_PART_SIZE=5Mi)
 
-ship_start() {
-	local name=$1
-	shift
-	LOG=$WORK/$name.log
-	env DUMP_DIR="$D" "${S3_ENV[@]}" RETRY_MAX=2s TIMEOUT=10s "$@" "$SHIP" >"$LOG" 2>&1 &
-	SHIP_PID=$!
-	PIDS+=("$SHIP_PID")
-	wait_for 10 grep -q "event=ship_start" "$LOG" || fail "$name: no ship_start: $(cat "$LOG")"
-}
-ship_stop() {
-	kill -TERM "$SHIP_PID"
-	local rc=0
-	wait "$SHIP_PID" || rc=$?
-	[ "$rc" = 0 ] || fail "the shipper exited $rc on SIGTERM: $(tail -5 "$LOG")"
-}
-count() { grep -c "$1" "$LOG" || true; }
-done_for() { grep "event=upload_done" "$LOG" | grep -c "file=$1 " || true; }
 same() {
 	s3_get "$1" "$WORK/obj" || fail "s3cmd get $1 failed"
 	gzip -dc "$WORK/obj" | cmp -s - "$2" || fail "$1 differs from $2"
@@ -70,11 +53,11 @@ s3_start "$WORK/store"
 s3_down
 for i in 1 2 3; do head -c 50000 /dev/urandom >"$WORK/d$i.heap"; publish "$WORK/d$i.heap" "d$i.heap"; done
 ship_start down
-wait_for 30 eval '[ "$(count event=upload_failed)" -ge 2 ]' || fail "no upload_failed while the store is down: $(cat "$LOG")"
+wait_for 30 eval '[ "$(ship_count event=upload_failed)" -ge 2 ]' || fail "no upload_failed while the store is down: $(cat "$LOG")"
 s3_up
-wait_for 60 eval '[ "$(count event=upload_done)" = 3 ]' || fail "not shipped once up: $(tail -5 "$LOG")"
+wait_for 60 eval '[ "$(ship_count event=upload_done)" = 3 ]' || fail "not shipped once up: $(tail -5 "$LOG")"
 for i in 1 2 3; do same "$KEYP/d$i.heap.gz" "$WORK/d$i.heap"; [ ! -e "$D/d$i.heap" ] || fail "d$i.heap kept"; done
-pass "store down at start: $(count event=upload_failed) failed tries, then 3 files shipped once it was up"
+pass "store down at start: $(ship_count event=upload_failed) failed tries, then 3 files shipped once it was up"
 
 # 3. The store dies in mid-upload: no object, the file kept, shipped later.
 head -c $((40 * 1048576)) /dev/urandom >"$WORK/mid.hprof"
@@ -82,15 +65,15 @@ in0=$(s3_count bytes_in)
 publish "$WORK/mid.hprof" mid.hprof
 wait_for 60 eval '[ $(( $(s3_count bytes_in) - in0 )) -gt $((6 * 1048576)) ]' || fail "the upload did not start"
 s3_kill_backend
-wait_for 60 eval '[ "$(count "event=upload_failed.*file=mid.hprof")" -ge 1 ]' ||
+wait_for 60 eval '[ "$(ship_count "event=upload_failed.*file=mid.hprof")" -ge 1 ]' ||
 	fail "no upload_failed after the store died: $(tail -3 "$LOG")"
 [ -e "$D/mid.hprof" ] || fail "mid.hprof removed after a failed upload"
 # The store's own data, read on disk while it is down: no object of that name.
 find "$WORK/store/s3" -path "*mid.hprof*" | grep -q . && fail "an object for mid.hprof exists: $(find "$WORK/store/s3" -path "*mid.hprof*")"
 s3_start_backend
-wait_for 120 eval '[ "$(done_for mid.hprof)" = 1 ]' || fail "mid.hprof not shipped after the store came back: $(tail -3 "$LOG")"
+wait_for 120 eval '[ "$(ship_done_for mid.hprof)" = 1 ]' || fail "mid.hprof not shipped after the store came back: $(tail -3 "$LOG")"
 same "$KEYP/mid.hprof.gz" "$WORK/mid.hprof"
-pass "store died mid-upload: no object, file kept, shipped after $(count "event=upload_failed.*file=mid.hprof") failed tries"
+pass "store died mid-upload: no object, file kept, shipped after $(ship_count "event=upload_failed.*file=mid.hprof") failed tries"
 ship_stop
 
 # 4. A wrong secret: one error line naming the key id; files kept.
@@ -98,7 +81,7 @@ publish "$WORK/d1.heap" wrong.heap
 rej0=$(s3_count SignatureDoesNotMatch)
 ship_start wrong AWS_SECRET_ACCESS_KEY=not-the-secret
 wait_for 60 eval '[ $(( $(s3_count SignatureDoesNotMatch) - rej0 )) -ge 3 ]' || fail "fewer than 3 tries with the wrong secret"
-[ "$(count "level=error")" = 1 ] || fail "not one error line: $(grep level=error "$LOG")"
+[ "$(ship_count "level=error")" = 1 ] || fail "not one error line: $(grep level=error "$LOG")"
 grep "level=error" "$LOG" | grep -q "event=credentials_refused.*access_key_id=$AWS_ACCESS_KEY_ID" ||
 	fail "the error does not name the key id: $(cat "$LOG")"
 grep -q not-the-secret "$LOG" && fail "the secret is in the log"
@@ -116,10 +99,10 @@ mount -o remount,ro "$WORK/ro" || fail "cannot remount read-only"
 D0=$D
 D=$WORK/ro
 ship_start ro STATE_DIR="$WORK/state"
-wait_for 60 eval '[ "$(count event=upload_kept)" = 2 ]' || fail "no upload_kept for both: $(cat "$LOG")"
+wait_for 60 eval '[ "$(ship_count event=upload_kept)" = 2 ]' || fail "no upload_kept for both: $(cat "$LOG")"
 same "$KEYP/r1.heap.gz" "$WORK/d2.heap"
 ship_stop
-[ "$(count event=upload_done)" = 2 ] || fail "uploaded $(count event=upload_done) times, expected 2"
+[ "$(ship_count event=upload_done)" = 2 ] || fail "uploaded $(ship_count event=upload_done) times, expected 2"
 umount "$WORK/ro"
 D=$D0
 pass "read-only dump directory: each file uploaded once, kept, one upload_kept line each"
@@ -140,7 +123,7 @@ for line in open(sys.argv[1]):
     print(json.loads(json.loads(line)["body"])["seq"])' "$WEBHOOK_LOG"; }
 emit 1 20
 # Events only: no store.
-S3_ENV=(S3_BUCKET= S3_ENDPOINT=)
+SHIP_ENV=(S3_BUCKET= S3_ENDPOINT=)
 ship_start events WEBHOOK_URL="$WEBHOOK_URL"
 wait_for 30 eval '[ "$(webhook_count)" -ge 20 ]' || fail "events 1-20 not forwarded"
 webhook_stop

@@ -20,28 +20,7 @@ mkdir -p "$D/pod-1"
 PREFIX=dumps NS=shop POD=cart-7d9f
 KEYP=$PREFIX/$NS/$POD
 
-# ship_start NAME [VAR=VALUE...]: the shipper in the background, its log in
-# $WORK/NAME.log, its pid in SHIP_PID.
-ship_start() {
-	local name=$1
-	shift
-	LOG=$WORK/$name.log
-	env DUMP_DIR="$D" S3_PREFIX=$PREFIX POD_NAMESPACE=$NS POD_NAME=$POD S3_PATH_STYLE=true \
-		RETRY_MAX=2s TIMEOUT=10s S3_PART_SIZE=5Mi "$@" "$SHIP" >"$LOG" 2>&1 &
-	SHIP_PID=$!
-	PIDS+=("$SHIP_PID")
-	wait_for 10 grep -q "event=ship_start" "$LOG" || fail "$name: no ship_start: $(cat "$LOG")"
-}
-# ship_stop: SIGTERM, and the exit status must be 0.
-ship_stop() {
-	kill -TERM "$SHIP_PID"
-	local rc=0
-	wait "$SHIP_PID" || rc=$?
-	[ "$rc" = 0 ] || fail "the shipper exited $rc on SIGTERM: $(tail -5 "$LOG")"
-	grep -q "event=ship_stop" "$LOG" || fail "no ship_stop line"
-}
-count() { grep -c "$1" "$LOG" || true; }
-done_for() { grep "event=upload_done" "$LOG" | grep -c "file=$1 " || true; }
+SHIP_ENV=(S3_PREFIX=$PREFIX POD_NAMESPACE=$NS POD_NAME=$POD S3_PATH_STYLE=true S3_PART_SIZE=5Mi)
 # back KEY FILE: the object, gunzipped when its key ends in .gz.
 back() {
 	s3_get "$1" "$WORK/obj" || fail "s3cmd get $1 failed"
@@ -60,7 +39,7 @@ cp "$WORK/p.pb.gz" "$D/p.pb.gz"
 echo partial >"$D/.a.heap.x1y2z3"
 echo partial >"$D/pod-1/b.heap.tmp"
 ship_start start
-wait_for 60 eval '[ "$(count event=upload_done)" -ge 3 ]' || fail "not shipped: $(cat "$LOG")"
+wait_for 60 eval '[ "$(ship_count event=upload_done)" -ge 3 ]' || fail "not shipped: $(cat "$LOG")"
 same "$KEYP/pod-1/a.heap.gz" "$WORK/a.heap"
 same "$KEYP/h.txt.gz" "$WORK/h.txt"
 s3_get "$KEYP/p.pb.gz" "$WORK/p.back" || fail "s3cmd get p.pb.gz failed"
@@ -76,7 +55,7 @@ head -c 70000 /dev/urandom >"$WORK/c.heap"
 cp "$WORK/c.heap" "$D/.c.heap.tmp1" && mv "$D/.c.heap.tmp1" "$D/c.heap"
 mkdir -p "$D/pod-2"
 cp "$WORK/c.heap" "$D/pod-2/.c.tmp" && mv "$D/pod-2/.c.tmp" "$D/pod-2/c.heap"
-wait_for 30 eval '[ "$(done_for c.heap)" = 1 ] && [ "$(done_for pod-2/c.heap)" = 1 ]' ||
+wait_for 30 eval '[ "$(ship_done_for c.heap)" = 1 ] && [ "$(ship_done_for pod-2/c.heap)" = 1 ]' ||
 	fail "renamed files not shipped: $(tail -5 "$LOG")"
 same "$KEYP/c.heap.gz" "$WORK/c.heap"
 same "$KEYP/pod-2/c.heap.gz" "$WORK/c.heap"
@@ -89,11 +68,11 @@ head -c 400000 /dev/urandom >"$WORK/inplace.heap"
 exec {W}>"$D/inplace.heap"
 head -c 200000 "$WORK/inplace.heap" >&$W
 cp "$WORK/c.heap" "$D/.d.tmp" && mv "$D/.d.tmp" "$D/d.heap"
-wait_for 30 eval '[ "$(done_for d.heap)" = 1 ]' || fail "d.heap not shipped"
-[ "$(done_for inplace.heap)" = 0 ] || fail "inplace.heap was shipped while its writer had it open"
+wait_for 30 eval '[ "$(ship_done_for d.heap)" = 1 ]' || fail "d.heap not shipped"
+[ "$(ship_done_for inplace.heap)" = 0 ] || fail "inplace.heap was shipped while its writer had it open"
 tail -c 200000 "$WORK/inplace.heap" >&$W
 exec {W}>&-
-wait_for 30 eval '[ "$(done_for inplace.heap)" = 1 ]' || fail "inplace.heap not shipped after close"
+wait_for 30 eval '[ "$(ship_done_for inplace.heap)" = 1 ]' || fail "inplace.heap not shipped after close"
 same "$KEYP/inplace.heap.gz" "$WORK/inplace.heap"
 pass "a file written in place: not shipped while open, shipped whole once closed"
 
@@ -101,7 +80,7 @@ pass "a file written in place: not shipped while open, shipped whole once closed
 head -c $((200 * 1048576)) /dev/urandom >"$D/.big.tmp"
 rss0=$(awk '/^VmHWM/ {print $2}' "/proc/$SHIP_PID/status")
 mv "$D/.big.tmp" "$D/big.hprof"
-wait_for 300 eval '[ "$(done_for big.hprof)" = 1 ]' || fail "big.hprof not shipped: $(tail -3 "$LOG")"
+wait_for 300 eval '[ "$(ship_done_for big.hprof)" = 1 ]' || fail "big.hprof not shipped: $(tail -3 "$LOG")"
 hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$SHIP_PID/status")
 line=$(grep "event=upload_done" "$LOG" | grep "file=big.hprof ")
 parts=$(sed -n 's/.* parts=\([0-9]*\).*/\1/p' <<<"$line")
@@ -120,7 +99,7 @@ in0=$(s3_count bytes_in)
 mv "$D/.term.tmp" "$D/term.hprof"
 wait_for 60 eval '[ $(( $(s3_count bytes_in) - in0 )) -gt $((8 * 1048576)) ]' ||
 	fail "the upload of term.hprof did not start"
-[ "$(done_for term.hprof)" = 0 ] || fail "term.hprof finished before SIGTERM (too fast to test)"
+[ "$(ship_done_for term.hprof)" = 0 ] || fail "term.hprof finished before SIGTERM (too fast to test)"
 ship_stop
 grep -q "event=upload_abandoned.*file=term.hprof" "$LOG" || fail "no upload_abandoned: $(tail -3 "$LOG")"
 [ -e "$D/term.hprof" ] || fail "term.hprof removed after an abandoned upload"
@@ -130,7 +109,7 @@ pass "SIGTERM mid-upload: exit 0, no object, file kept"
 # 6. Written while stopped: the next start ships it, and the abandoned one.
 cp "$WORK/c.heap" "$D/pod-1/while-stopped.heap"
 ship_start restart
-wait_for 60 eval '[ "$(done_for term.hprof)" = 1 ] && [ "$(done_for pod-1/while-stopped.heap)" = 1 ]' ||
+wait_for 60 eval '[ "$(ship_done_for term.hprof)" = 1 ] && [ "$(ship_done_for pod-1/while-stopped.heap)" = 1 ]' ||
 	fail "not shipped after restart: $(tail -5 "$LOG")"
 same "$KEYP/term.hprof.gz" "$WORK/term.hprof"
 same "$KEYP/pod-1/while-stopped.heap.gz" "$WORK/c.heap"

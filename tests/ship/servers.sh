@@ -221,3 +221,31 @@ webhook_set() { # STATUS [DELAY_SECONDS]
 webhook_count() {
 	if [ -f "$WEBHOOK_LOG" ]; then wc -l <"$WEBHOOK_LOG"; else echo 0; fi
 }
+
+# oomsentry-ship itself, for the tests that run it ($SHIP, the dump
+# directory $D, and SHIP_ENV, an array of VAR=VALUE for every start):
+#   ship_start NAME [VAR=VALUE...]  starts it in the background with
+#                       RETRY_MAX=2s TIMEOUT=10s, SHIP_ENV and the
+#                       arguments; its log in $WORK/NAME.log (LOG), its pid
+#                       in SHIP_PID; returns once it logged ship_start
+#   ship_stop           SIGTERM; fails unless it exits 0 after ship_stop
+#   ship_count PATTERN  lines of LOG matching PATTERN
+#   ship_done_for FILE  upload_done lines of LOG for FILE
+ship_start() {
+	local name=$1
+	shift
+	LOG=$WORK/$name.log
+	env DUMP_DIR="$D" RETRY_MAX=2s TIMEOUT=10s "${SHIP_ENV[@]}" "$@" "$SHIP" >"$LOG" 2>&1 &
+	SHIP_PID=$!
+	PIDS+=("$SHIP_PID")
+	wait_for 10 grep -q "event=ship_start" "$LOG" || fail "$name: no ship_start: $(cat "$LOG")"
+}
+ship_stop() {
+	kill -TERM "$SHIP_PID"
+	local rc=0
+	wait "$SHIP_PID" || rc=$?
+	[ "$rc" = 0 ] || fail "the shipper exited $rc on SIGTERM: $(tail -5 "$LOG")"
+	grep -q "event=ship_stop" "$LOG" || fail "no ship_stop line: $(tail -5 "$LOG")"
+}
+ship_count() { grep -c "$1" "$LOG" || true; }
+ship_done_for() { grep "event=upload_done" "$LOG" | grep -c "file=$1 " || true; }
