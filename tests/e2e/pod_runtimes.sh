@@ -30,8 +30,11 @@ APPS=$top_srcdir/tests/apps
 # The apps are read by the JVM's user: the work directory is not private.
 chmod 0755 "$WORK"
 mkdir -p "$WORK/bin" "$WORK/dumps" "$WORK/node" "$WORK/cdumps"
-# An emptyDir is writable by every user of the pod.
+# An emptyDir is writable by every user of the pod; the dumps one is what
+# kubelet makes of it with the pod's fsGroup (3000): set-group-ID, so the
+# files written there are for the group (a shipper of another uid).
 chmod 0777 "$WORK/dumps" "$WORK/node" "$WORK/cdumps"
+chgrp 3000 "$WORK/dumps" && chmod 2777 "$WORK/dumps" || fail "cannot give the dumps volume to group 3000"
 javac -d "$WORK/bin" "$APPS/Leak.java" >"$WORK/javac.log" 2>&1 || fail "javac: $(cat "$WORK/javac.log")"
 # Go's build cache outlives the test (the standard library compiles once).
 GOCACHE=${OOMSENTRY_GO_CACHE:-/var/cache/oomsentry-tests/go-build}
@@ -148,6 +151,11 @@ hprof=$(ls "$WORK"/dumps/*-java-"$java"-*-critical.hprof.gz 2>/dev/null | head -
 hbytes=$(stat -c %s "$hprof")
 [ "$hbytes" -gt 1048576 ] || fail "the heap dump is only $hbytes bytes"
 [ -z "$(find "$WORK/dumps" -name '.*' -print)" ] || fail "temporary files left: $(ls -A "$WORK/dumps")"
+# The group's: the sidecar's histograms, and the JVM's own dump (its user's
+# file, made 0640 by the sidecar before it is published).
+for f in "$hist" "$hprof"; do
+	[ "$(stat -c '%a %g' "$f")" = "640 3000" ] || fail "$(basename "$f") is $(stat -c '%a %g' "$f"), not 640 in group 3000"
+done
 alive "$(host_pid java)" || fail "the JVM died: $(tail "$WORK/java.log")"
 grep -q "event=signal_sent pid=$java " "$WORK/sidecar.log" && fail "the JVM was sent a signal"
 grep -q 'stray SR signal' "$WORK/java.log" && fail "the JVM received a stray SIGUSR2"
@@ -161,6 +169,7 @@ wait_for 30 log_has "$WORK/sidecar.log" event=dump_written "pid=$go " action=ppr
 	fail "no heap profile from the Go app on port $pprof_port"
 prof=$(ls "$WORK"/dumps/*-goleak-"$go"-*-warning.heap.pb.gz 2>/dev/null | head -n 1)
 [ -n "$prof" ] || fail "no Go heap profile in the dump volume: $(ls -A "$WORK/dumps")"
+[ "$(stat -c '%a %g' "$prof")" = "640 3000" ] || fail "the Go profile is $(stat -c '%a %g' "$prof"), not 640 in group 3000"
 HOME=$WORK GOCACHE=$GOCACHE go tool pprof -top -sample_index=inuse_space "$prof" >"$WORK/pprof.out" 2>&1 ||
 	fail "go tool pprof cannot read $prof: $(cat "$WORK/pprof.out")"
 grep -m1 -A3 'flat%' "$WORK/pprof.out" | grep -q 'main.leakSessionBuffers' ||
