@@ -14,7 +14,11 @@
 #define FILE_EVENTS (IN_MOVED_TO | IN_CLOSE_WRITE)
 /* The dump directory itself removed or renamed away shows as *_SELF (not
  * IN_IGNORED, which waits for our open fd on it to close). */
-#define DIR_EVENTS (FILE_EVENTS | IN_CREATE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
+/* IN_ATTRIB: a subdirectory that could not be watched when it appeared
+ * (a writer makes it 0700 and opens it to the pod's group a moment later,
+ * mkdir's mode being cut by its umask) is watched once its mode changes. */
+#define DIR_EVENTS \
+	(FILE_EVENTS | IN_CREATE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
 
 /* A subdirectory is watched only if it is one a writer publishes into: not
  * hidden (the shipper's own state, a writer's temporary directory). */
@@ -31,6 +35,7 @@ static bool report(struct shipdir *d, const char *rel, shipdir_found found, void
 	return true;
 }
 
+/* Returns 1 when the watch is new, 0 when it was there, or -errno. */
 static int watch_sub(struct shipdir *d, const char *name)
 {
 	for (size_t i = 0; i < d->nsub; i++)
@@ -46,7 +51,7 @@ static int watch_sub(struct shipdir *d, const char *name)
 	d->sub[d->nsub].wd = wd;
 	snprintf(d->sub[d->nsub].name, sizeof d->sub[d->nsub].name, "%s", name);
 	d->nsub++;
-	return 0;
+	return 1;
 }
 
 /* The regular files of one directory (sub "" = the top), reported. */
@@ -171,10 +176,14 @@ int shipdir_drain(struct shipdir *d, shipdir_found found, void *ctx)
 			if (!ev->len)
 				continue;
 			if (ev->wd == d->top_wd) {
-				if ((ev->mask & IN_ISDIR) && (ev->mask & (IN_CREATE | IN_MOVED_TO)) &&
+				/* Watch first, then list (a file published in
+				 * between is seen twice, never missed); listed
+				 * only when the watch is new. */
+				if ((ev->mask & IN_ISDIR) &&
+				    (ev->mask & (IN_CREATE | IN_MOVED_TO | IN_ATTRIB)) &&
 				    watchable_dir(ev->name)) {
-					watch_sub(d, ev->name);
-					list_dir(d, ev->name, found, ctx);
+					if (watch_sub(d, ev->name) > 0)
+						list_dir(d, ev->name, found, ctx);
 				} else if (!(ev->mask & IN_ISDIR) && (ev->mask & FILE_EVENTS)) {
 					report(d, ev->name, found, ctx);
 				}

@@ -7,7 +7,8 @@
  * Writers publish a file by renaming it into place from a hidden temporary
  * name, so a new file shows as IN_MOVED_TO; a writer that creates the file
  * in place shows as IN_CLOSE_WRITE when it closes it. Both are watched, on
- * the directory and on each subdirectory (added as it appears), and what
+ * the directory and on each subdirectory (added as it appears, or when its
+ * mode changes if it could not be watched then: IN_ATTRIB), and what
  * shipq_classify says is not ready (hidden, ".tmp", the events file) is left
  * out. At start, and after the event queue overflows, the directory is
  * listed instead: everything there that is ready is reported again (the

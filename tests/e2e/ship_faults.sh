@@ -107,6 +107,7 @@ umount "$WORK/ro"
 D=$D0
 pass "read-only dump directory: each file uploaded once, kept, one upload_kept line each"
 
+
 # 6. Events to the webhook, across a receiver restart and a shipper SIGKILL.
 webhook_start "$WORK/wh"
 BOOT=1764717000123-4242
@@ -146,3 +147,27 @@ dups=$(($(received | wc -l) - 60))
 [ "$dups" -le 2 ] || fail "$dups duplicates (at most the event in flight at each of 2 breaks)"
 ship_stop
 pass "60 events in order across a receiver restart and a shipper SIGKILL, $dups duplicate(s)"
+
+# 7. A pod directory the shipper (another uid, in the dump volume's group)
+# cannot read when it starts, opened to the group later, as a writer does
+# (mkdir's mode is cut by its umask, the group's bits set just after):
+# watched and shipped once its mode changes.
+chmod 0755 "$WORK"
+G=$WORK/group
+mkdir -p "$G" && chgrp 3000 "$G" && chmod 2777 "$G" || fail "cannot make a group volume"
+mkdir -m 0700 "$G/pod-9"
+cp "$WORK/d1.heap" "$G/pod-9/late.heap" && chmod 0640 "$G/pod-9/late.heap"
+D=$G
+SHIP_ENV=(S3_PREFIX=faults POD_NAMESPACE=ns POD_NAME=pod S3_PATH_STYLE=true S3_PART_SIZE=5Mi)
+SHIP_AS="setpriv --reuid 2000 --regid 2000 --groups 3000 --inh-caps=-all"
+ship_start group
+wait_for 10 grep -q "event=dump_dir_watched" "$LOG" || fail "the shipper as uid 2000 did not start: $(cat "$LOG")"
+[ "$(ship_done_for pod-9/late.heap)" = 0 ] || fail "shipped from a directory it cannot read?"
+chmod 2770 "$G/pod-9"
+wait_for 30 eval '[ "$(ship_done_for pod-9/late.heap)" = 1 ]' ||
+	fail "not shipped once the directory was opened to the group: $(cat "$LOG")"
+same "$KEYP/pod-9/late.heap.gz" "$WORK/d1.heap"
+[ ! -e "$G/pod-9/late.heap" ] || fail "late.heap kept"
+ship_stop
+SHIP_AS=
+pass "a pod directory opened to the group after the shipper (uid 2000) started: watched then, shipped, removed"

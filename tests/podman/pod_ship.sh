@@ -81,7 +81,14 @@ pm run -d --pod "$POD" --name "$POD-app" --hostname "$POD" --user 1000:1000 --gr
 
 # The critical dump is two files: both shipped, then gone from the volume.
 shipped() { ship_says 'event=upload_done.*file=app/.*-critical.txt' && ship_says 'event=upload_done.*file=app/.*-critical.heap'; }
-wait_for 120 shipped || fail "the app's critical dump was not shipped: $(tail -5 "$WORK/ship.log")"
+# On failure, everything the pod says goes with the message.
+pod_logs() {
+	pm logs "$POD-sidecar" >"$WORK/sidecar.log" 2>&1
+	pm logs "$POD-app" >"$WORK/app.log" 2>&1
+	pm logs "$POD-ship" >"$WORK/ship.log" 2>&1
+	ls -laR "$DUMPS" >"$WORK/dumps.log" 2>&1
+}
+wait_for 120 shipped || { pod_logs; fail "the app's critical dump was not shipped: $(tail -5 "$WORK/ship.log")"; }
 s3_list "oom/shop/$POD/app/" >"$WORK/objects"
 txt_key=$(awk '/-critical\.txt\.gz$/ {print $2}' "$WORK/objects")
 heap_key=$(awk '/-critical\.heap\.gz$/ {print $2}' "$WORK/objects")

@@ -226,7 +226,8 @@ webhook_count() {
 # directory $D, and SHIP_ENV, an array of VAR=VALUE for every start):
 #   ship_start NAME [VAR=VALUE...]  starts it in the background with
 #                       RETRY_MAX=2s TIMEOUT=10s, SHIP_ENV and the
-#                       arguments; its log in $WORK/NAME.log (LOG), its pid
+#                       arguments, under the command in SHIP_AS if set
+#                       (words, e.g. setpriv's); its log in $WORK/NAME.log (LOG), its pid
 #                       in SHIP_PID; returns once it logged ship_start
 #   ship_stop           SIGTERM; fails unless it exits 0 after ship_stop
 #   ship_count PATTERN  lines of LOG matching PATTERN
@@ -235,7 +236,7 @@ ship_start() {
 	local name=$1
 	shift
 	LOG=$WORK/$name.log
-	env DUMP_DIR="$D" RETRY_MAX=2s TIMEOUT=10s "${SHIP_ENV[@]}" "$@" "$SHIP" >"$LOG" 2>&1 &
+	env DUMP_DIR="$D" RETRY_MAX=2s TIMEOUT=10s "${SHIP_ENV[@]}" "$@" ${SHIP_AS:+$SHIP_AS} "$SHIP" >"$LOG" 2>&1 &
 	SHIP_PID=$!
 	PIDS+=("$SHIP_PID")
 	wait_for 10 grep -q "event=ship_start" "$LOG" || fail "$name: no ship_start: $(cat "$LOG")"
