@@ -486,6 +486,21 @@ static struct conn *free_slot(struct metrics_http *m)
 	return NULL;
 }
 
+/* The slot of the oldest connection still reading its request head more
+ * than METRICS_EVICT_AFTER_MS after its accept; NULL if there is none. */
+static struct conn *evictable(struct metrics_http *m, uint64_t now_us)
+{
+	struct conn *oldest = NULL;
+	for (unsigned i = 0; i < m->conn_max; i++) {
+		struct conn *c = &m->conns[i];
+		uint64_t accepted = c->deadline_us - m->deadline_us;
+		if (c->state == CONN_READING && now_us >= accepted + METRICS_EVICT_AFTER_MS * 1000ull &&
+		    (!oldest || c->deadline_us < oldest->deadline_us))
+			oldest = c;
+	}
+	return oldest;
+}
+
 /* Out of fds or memory: the listening socket would stay readable and each
  * turn of the loop would fail again. Stop watching it for a while. */
 static void pause_accepting(struct metrics_http *m, uint64_t now_us)
@@ -518,6 +533,10 @@ static void accept_batch(struct metrics_http *m, uint64_t now_us)
 			}
 		}
 		struct conn *c = free_slot(m);
+		if (!c && (c = evictable(m, now_us))) {
+			m->st.evicted++;
+			conn_close(m, c);
+		}
 		if (!c) {
 			m->st.refused_full++;
 			close(fd);
@@ -684,6 +703,10 @@ int metrics_http_stats_page(const struct metrics_http_stats *st, struct promtext
 		{"oomsentry_http_refused_total", PROMTEXT_COUNTER,
 		 offsetof(struct metrics_http_stats, refused_full),
 		 "Connections closed at once without a reply because every slot was busy."},
+		{"oomsentry_http_evicted_total", PROMTEXT_COUNTER,
+		 offsetof(struct metrics_http_stats, evicted),
+		 "Connections closed to make room: no whole request within their first "
+		 "250 ms while every slot was busy."},
 		{"oomsentry_http_timed_out_total", PROMTEXT_COUNTER,
 		 offsetof(struct metrics_http_stats, timed_out),
 		 "Connections closed at their deadline before the reply was sent whole."},

@@ -58,7 +58,13 @@
 #include "promtext.h"
 
 #define METRICS_CONN_MAX 8        /* connections served at once, by default */
-#define METRICS_DEADLINE_MS 2000  /* per connection, from accept, by default */
+#define METRICS_DEADLINE_MS 2000
+/* With every slot busy, a connection that has not sent a whole request this
+ * long after it was accepted gives its slot to a new one. Prometheus and
+ * kubelet send their request as soon as they connect; without eviction, a
+ * client holding the slots with idle connections would keep scrapes and
+ * the liveness probe out until its connections' deadlines, again and again. */
+#define METRICS_EVICT_AFTER_MS 250  /* per connection, from accept, by default */
 #define METRICS_WHY_MAX 200       /* the reason of an unhealthy /healthz, bytes */
 
 /* ---------------------------------------------------------------- address */
@@ -113,6 +119,8 @@ struct metrics_http_opts {
 struct metrics_http_stats {
 	uint64_t accepted;       /* given a slot */
 	uint64_t refused_full;   /* closed at once, without a reply: every slot busy */
+	uint64_t evicted;        /* closed to make room: no whole request after
+				  * METRICS_EVICT_AFTER_MS (an idle or trickling client) */
 	uint64_t timed_out;      /* closed at the deadline before the reply was sent whole */
 	uint64_t bad_request;    /* refused by http_req, or closed by the client mid-head */
 	uint64_t served;         /* replies sent whole, whatever their status */
