@@ -3,10 +3,12 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "containers.h"
 #include "deliver.h"
+#include "flightsave.h"
 #include "jobs.h"
 #include "log.h"
 #include "plan.h"
@@ -15,6 +17,7 @@
 #include "procscan.h"
 #include "settings.h"
 #include "signame.h"
+#include "tally.h"
 #include "throttle.h"
 
 /* One sidecar per process: the jobs and capabilities are this module's. */
@@ -34,10 +37,9 @@ void action_teardown(void)
 	jobs = NULL;
 }
 
-void action_job_done(const struct settings *s, unsigned child_pid)
+bool action_job_done(const struct settings *s, unsigned child_pid, struct job_result *res)
 {
-	if (jobs)
-		jobs_done(jobs, s, (pid_t)child_pid);
+	return jobs && jobs_done(jobs, s, (pid_t)child_pid, res);
 }
 
 int action_signal_of(const struct settings *s, enum level level)
@@ -77,9 +79,10 @@ static void log_who(struct log_line *l, const struct wproc *p, const char *signa
 	log_str(l, "signal", signal);
 }
 
-static void log_skipped(struct wproc *p, const struct container *ct, const char *signal,
-			enum level level, const char *why)
+static void log_skipped(struct wproc *p, struct container *ct, const char *signal,
+			enum level level, const char *why, enum plan_skip class)
 {
+	tally_signal_skipped(&ct->tally, level, class);
 	struct log_line l;
 	if (throttle_once(&p->said, PROC_SAID_SKIPPED + level) &&
 	    log_begin(&l, LOG_INFO, "signal_skipped")) {
@@ -93,7 +96,7 @@ static void log_skipped(struct wproc *p, const struct container *ct, const char 
 }
 
 /* Sends signo; logs the outcome as event ok_event. Returns 0 or -errno. */
-static int send(const struct settings *s, struct wproc *p, const struct container *ct,
+static int send(const struct settings *s, struct wproc *p, struct container *ct,
 		enum level level, int signo, bool repeat, const char *ok_event)
 {
 	char name[16];
@@ -111,6 +114,11 @@ static int send(const struct settings *s, struct wproc *p, const struct containe
 		}
 		return r;
 	}
+	/* The node snapshot's signal counts as its action (node_snapshot). */
+	if (!r && !s->dry_run && strcmp(ok_event, "signal_sent") == 0) {
+		tally_signal_sent(&ct->tally, level);
+		flightsave_mark(ct, FLIGHTREC_MARK_SIGNAL, (unsigned)signo);
+	}
 	if (log_begin(&l, r ? LOG_ERROR : LOG_INFO,
 		      r ? "signal_failed" : s->dry_run ? "signal_dry_run" : ok_event)) {
 		log_who(&l, p, name);
@@ -124,13 +132,23 @@ static int send(const struct settings *s, struct wproc *p, const struct containe
 	return r;
 }
 
+/* Each action in actions, as a mark of the flight record. */
+static void mark_actions(struct container *ct, unsigned actions)
+{
+	for (unsigned i = 0; i < TALLY_ACTIONS; i++)
+		if (actions & (1u << i))
+			flightsave_mark(ct, FLIGHTREC_MARK_ACTION, i + 1);
+}
+
 /* Node writes Heap.<date>.<pid>...heapsnapshot into its working directory
  * (or --diagnostic-dir): say where, as the app sees it. */
-static void node_snapshot(const struct settings *s, struct wproc *p, const struct container *ct,
+static void node_snapshot(const struct settings *s, struct wproc *p, struct container *ct,
 			  enum level level, int signo)
 {
 	if (send(s, p, ct, level, signo, false, "action_sent") || s->dry_run)
 		return;
+	tally_actions(&ct->tally, ACTION_HEAP_SNAPSHOT);
+	mark_actions(ct, ACTION_HEAP_SNAPSHOT);
 	char link[SETTINGS_PATH_MAX + 32], cwd[PATH_MAX];
 	snprintf(link, sizeof link, "%s/%d/cwd", s->proc_root, (int)p->pid);
 	ssize_t n = readlink(link, cwd, sizeof cwd - 1);
@@ -172,7 +190,7 @@ static const char *missing_for(const struct settings *s, unsigned actions, uid_t
 	return NULL;
 }
 
-static void run_actions(const struct settings *s, struct wproc *p, const struct container *ct,
+static void run_actions(const struct settings *s, struct wproc *p, struct container *ct,
 			enum level level, const struct plan *pl, const struct proc_status *st)
 {
 	struct log_line l;
@@ -216,12 +234,14 @@ static void run_actions(const struct settings *s, struct wproc *p, const struct 
 		return;
 	}
 	struct job j = {.pid = p->pid, .pidfd = p->pidfd, .level = level, .actions = slow,
-			.rt = p->rt, .usage_bytes = ct->last.usage_bytes};
+			.rt = p->rt, .usage_bytes = ct->last.usage_bytes, .ct_id = ct->id};
 	snprintf(j.comm, sizeof j.comm, "%s", p->comm);
+	tally_actions(&ct->tally, slow);
+	mark_actions(ct, slow);
 	jobs_start(jobs, s, &j);
 }
 
-void action_notify(const struct settings *s, struct wproc *p, const struct container *ct,
+void action_notify(const struct settings *s, struct wproc *p, struct container *ct,
 		   enum level level, bool repeat)
 {
 	char buf[4096];
@@ -242,7 +262,7 @@ void action_notify(const struct settings *s, struct wproc *p, const struct conta
 	} else {
 		char name[16];
 		signame_format(pl.signo, name, sizeof name);
-		log_skipped(p, ct, name, level, pl.signal_skip);
+		log_skipped(p, ct, name, level, pl.signal_skip, pl.skip);
 	}
 	if (!repeat)
 		run_actions(s, p, ct, level, &pl, &st);

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 
 #include "caps.h"
+#include "jobs.h"
 #include "policy.h"
 
 struct container;
@@ -28,14 +29,15 @@ int action_signal_of(const struct settings *s, enum level level);
 int action_setup(int epfd, const struct caps_have *have);
 void action_teardown(void);
 
-/* A job's child ended (loop tag LOOP_TAG_JOB). */
-void action_job_done(const struct settings *s, unsigned child_pid);
+/* A job's child ended (loop tag LOOP_TAG_JOB). True when a job finished:
+ * *res says for which container and how. */
+bool action_job_done(const struct settings *s, unsigned child_pid, struct job_result *res);
 
 /* Tells p (a member of ct) that ct is at level; repeat: the level persists
  * and this repeats it after the cooldown (signals only: a runtime's action
  * runs once per entry into a level). Logs what was done or why not (a skip
  * once per process and level, a denial once per process). */
-void action_notify(const struct settings *s, struct wproc *p, const struct container *ct,
+void action_notify(const struct settings *s, struct wproc *p, struct container *ct,
 		   enum level level, bool repeat);
 
 /* The process's runtime, classified on first use. */

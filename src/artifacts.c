@@ -8,6 +8,8 @@ static const char *const extensions[ARTIFACT_KINDS] = {
 	[ARTIFACT_HISTOGRAM] = "histogram.txt",
 	[ARTIFACT_PPROF] = "heap.pb.gz",
 	[ARTIFACT_HPROF] = "hprof.gz",
+	[ARTIFACT_FLIGHT_CSV] = "flight.csv",
+	[ARTIFACT_FLIGHT_SVG] = "flight.svg",
 };
 
 const char *artifact_extension(enum artifact_kind k)
@@ -76,7 +78,8 @@ static bool is_basic_time(const char *s, size_t len)
 static bool parse_base(const char *s, size_t len, struct artifact_info *info)
 {
 	size_t cut;
-	if (!ends_with(s, len, "-warning", &cut) && !ends_with(s, len, "-critical", &cut))
+	if (!ends_with(s, len, "-warning", &cut) && !ends_with(s, len, "-critical", &cut) &&
+	    !ends_with(s, len, "-oomkill", &cut))
 		return false;
 	size_t tlen = sizeof "20261202T183000.123Z" - 1;
 	if (cut < tlen + 1 || !is_basic_time(s + cut - tlen, tlen) || s[cut - tlen - 1] != '-')

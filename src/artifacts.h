@@ -5,7 +5,10 @@
  *   .<final name>.<6 random characters>            being written
  *
  * Extensions: histogram.txt (a JVM's class histogram), heap.pb.gz (a Go
- * heap profile, for go tool pprof), hprof.gz (a JVM's heap dump). host is
+ * heap profile, for go tool pprof), hprof.gz (a JVM's heap dump),
+ * flight.csv and flight.svg (a container's flight record and its chart;
+ * their level is "critical" or "oomkill", the process the container's
+ * first). host is
  * the pod's name (containers of a pod share it), comm the process's
  * command name and pid its pid in the pod, so a name says whose memory it
  * shows; both are reduced to [A-Za-z0-9._-] (anything else becomes '_').
@@ -21,14 +24,21 @@
 
 #include "utc.h"
 
-enum artifact_kind { ARTIFACT_HISTOGRAM, ARTIFACT_PPROF, ARTIFACT_HPROF, ARTIFACT_KINDS };
+enum artifact_kind {
+	ARTIFACT_HISTOGRAM,
+	ARTIFACT_PPROF,
+	ARTIFACT_HPROF,
+	ARTIFACT_FLIGHT_CSV, /* a flight record (flightsave.h) */
+	ARTIFACT_FLIGHT_SVG, /* its chart */
+	ARTIFACT_KINDS
+};
 
 #define ARTIFACT_NAME_MAX 200
 
 /* "histogram.txt", "heap.pb.gz", "hprof.gz". */
 const char *artifact_extension(enum artifact_kind k);
 
-/* Builds a final name. level: "warning" or "critical". Returns 0 or
+/* Builds a final name. level: "warning", "critical" or "oomkill". Returns 0 or
  * -ENAMETOOLONG (a host or comm is cut to fit first, so only a tiny buffer
  * fails). */
 int artifact_name(char *out, size_t size, const char *host, const char *comm, pid_t pid,

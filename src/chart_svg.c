@@ -212,7 +212,8 @@ static void point(FILE *out, const struct geom *g, const struct flightrec_point 
 	fprintf(out, "%.1f,%.1f ", x_of(g, p->t_ms), y_of(g, series_value(p, usage)));
 }
 
-/* One series as a polyline. Up to CHART_MAX_POINTS samples are drawn as they
+/* One series as a polyline. A working set of 0 was not read at that
+ * sample (usage alone was): it is left out, not drawn as a drop to 0. Up to CHART_MAX_POINTS samples are drawn as they
  * are; more are reduced to the lowest and highest sample of each pixel
  * column, in time order, so a one-sample spike still shows. */
 static void polyline(FILE *out, const struct geom *g, const struct flightrec *fr, size_t first,
@@ -224,7 +225,8 @@ static void polyline(FILE *out, const struct geom *g, const struct flightrec *fr
 	if (end - first <= CHART_MAX_POINTS) {
 		for (size_t i = first; i < end; i++) {
 			struct flightrec_point p = sample(fr, i);
-			point(out, g, &p, usage);
+			if (usage || p.working_set_bytes)
+				point(out, g, &p, usage);
 		}
 		fputs("\"/>\n", out);
 		return;
@@ -236,6 +238,8 @@ static void polyline(FILE *out, const struct geom *g, const struct flightrec *fr
 		uint32_t c = UINT32_MAX - 1;
 		if (i < end) {
 			p = sample(fr, i);
+			if (!usage && !p.working_set_bytes)
+				continue;
 			double x = x_of(g, p.t_ms) - PX0;
 			c = x <= 0 ? 0 : x >= COLUMNS ? COLUMNS - 1 : (uint32_t)x;
 		}

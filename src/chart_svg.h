@@ -5,7 +5,8 @@
  *   x   time, as seconds before the end of the chart (-30 s ... 0 s)
  *   y   MiB, from 0 to 1.05 x the largest of the limit, the thresholds and
  *       the samples drawn
- *   usage and working set as two polylines (with a legend); warning,
+ *   usage and working set as two polylines (with a legend; a working set
+ *   of 0 means "not read at that sample" and is left out); warning,
  *   critical and limit as dashed lines labelled in MiB; a vertical marker
  *   per signal or action mark and a red one labelled per OOM kill
  *

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "action.h"
+#include "flightsave.h"
 #include "log.h"
 #include "loop.h"
 #include "procs.h"
@@ -51,6 +52,7 @@ static void container_free(struct container *ct)
 {
 	drop_v1_events(ct);
 	cg_reader_close(&ct->rd);
+	flightsave_release(ct);
 	free(ct);
 }
 
@@ -152,6 +154,7 @@ void containers_set_settings(struct containers *reg, const struct settings *s)
 	for (size_t i = 0; i < reg->n; i++) {
 		reg->cts[i]->params_ok = false;
 		containers_read_limit(reg, reg->cts[i]);
+		flightsave_configure(reg->cts[i], s);
 	}
 }
 
@@ -188,6 +191,7 @@ struct container *containers_get(struct containers *reg, const struct cg_locatio
 	snprintf(ct->cgpath, sizeof ct->cgpath, "%s", loc->cgpath);
 	snprintf(ct->comm, sizeof ct->comm, "%s", comm);
 	ct->id = reg->next_id++;
+	flightsave_configure(ct, reg->s);
 	ct->oom_known = cg_read_oom_kills(&ct->rd, &ct->oom_kills) == 0;
 	/* v2 reports limit hits and OOM kills on memory.events, read-only:
 	 * POLLPRI wakes us at once. */
@@ -208,8 +212,20 @@ struct container *containers_get(struct containers *reg, const struct cg_locatio
 	return ct;
 }
 
+/* The flight record's outcome, on the line that reports what it is for. */
+static void log_flight(struct log_line *l, const struct flightsave_result *fr, int r,
+		       const char *csv_key, const char *svg_key)
+{
+	if (r == 0)
+		return;
+	if (fr->csv[0])
+		log_str(l, csv_key, fr->csv);
+	if (fr->svg[0])
+		log_str(l, svg_key, fr->svg);
+}
+
 static void log_oom_kill(const struct containers *reg, const struct container *ct,
-			 uint64_t kills, uint64_t now_us)
+			 uint64_t kills, uint64_t now_us, const struct flightsave_result *fr, int fr_r)
 {
 	struct log_line l;
 	if (!log_begin(&l, LOG_ERROR, "oom_kill"))
@@ -233,6 +249,7 @@ static void log_oom_kill(const struct containers *reg, const struct container *c
 	}
 	if (ct->have_limit)
 		log_uint(&l, "limit_bytes", ct->limit_bytes);
+	log_flight(&l, fr, fr_r, "flight_csv", "flight_svg");
 	log_end(&l);
 }
 
@@ -241,8 +258,15 @@ void containers_check_oom(struct containers *reg, struct container *ct, uint64_t
 	uint64_t kills;
 	if (!ct->oom_known || cg_read_oom_kills(&ct->rd, &kills))
 		return;
-	if (kills > ct->oom_kills)
-		log_oom_kill(reg, ct, kills - ct->oom_kills, now_us);
+	if (kills > ct->oom_kills) {
+		tally_oom_kills(kills - ct->oom_kills);
+		/* The record first, so that the line can name its files. */
+		flightsave_mark(ct, FLIGHTREC_MARK_OOM_KILL, 0);
+		struct flightsave_result fr;
+		int r = flightsave_write(reg->s, ct, "oomkill", &fr);
+		log_oom_kill(reg, ct, kills - ct->oom_kills, now_us, &fr, r);
+		flightsave_log_failure(ct, "oomkill", &fr, r);
+	}
 	ct->oom_kills = kills;
 }
 
@@ -268,6 +292,8 @@ void containers_join(struct container *ct, struct wproc *p)
 		at = &(*at)->next_member;
 	p->next_member = *at;
 	*at = p;
+	if (!ct->first_pid)
+		ct->first_pid = p->pid;
 	ct->nprocs++;
 }
 
@@ -338,6 +364,14 @@ struct container *containers_event(struct containers *reg, uint32_t id, uint64_t
 		containers_check_oom(reg, ct, now_us);
 		return ct;
 	}
+	return NULL;
+}
+
+struct container *containers_find(const struct containers *reg, uint32_t id)
+{
+	for (size_t i = 0; i < reg->n; i++)
+		if (reg->cts[i]->id == id)
+			return reg->cts[i];
 	return NULL;
 }
 

@@ -12,8 +12,10 @@
 #include <stdint.h>
 
 #include "cgroup.h"
+#include "flightrec.h"
 #include "policy.h"
 #include "procscan.h"
+#include "tally.h"
 #include "throttle.h"
 
 struct settings;
@@ -37,6 +39,7 @@ struct container {
 	struct cg_reader rd;
 	char cgpath[CG_PATH_MAX];
 	char comm[PROC_COMM_MAX];    /* of the first process seen, for logs */
+	pid_t first_pid;             /* that process, for file names */
 	struct wproc *members;       /* its processes, by pid (wproc.next_member) */
 	int nprocs;
 	uint64_t young_until_us;     /* until then its limit is re-read often */
@@ -51,6 +54,9 @@ struct container {
 	struct growth growth;        /* of its usage, for the schedule */
 	uint32_t said;               /* enum container_said bits */
 	struct throttle read_errors;
+	struct tally_ct tally;       /* what was done, for /metrics */
+	struct flightrec fr;         /* its recent samples (flightsave.h) */
+	bool fr_on;                  /* FLIGHT_RECORDER is not 0 */
 	/* private to containers.c */
 	bool oom_known;
 	uint64_t oom_kills;
@@ -97,6 +103,9 @@ void containers_check_oom(struct containers *reg, struct container *ct, uint64_t
 /* The container whose kernel event fired (its id), its event fds drained
  * and its OOM kills looked at; NULL if it is gone. */
 struct container *containers_event(struct containers *reg, uint32_t id, uint64_t now_us);
+
+/* The container with this id, or NULL. */
+struct container *containers_find(const struct containers *reg, uint32_t id);
 
 size_t containers_count(const struct containers *reg);
 struct container *containers_at(const struct containers *reg, size_t i);

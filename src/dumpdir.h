@@ -14,6 +14,7 @@
 #ifndef OOMSENTRY_DUMPDIR_H
 #define OOMSENTRY_DUMPDIR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,10 @@ struct dumpfile {
 	int dirfd;
 	int fd;                          /* write the content here */
 	enum artifact_kind kind;
+	/* Set after dumpdir_begin: no fsync at the commit. For files written
+	 * from the watch loop, which must not wait on a disk; the rename still
+	 * publishes them whole. */
+	bool no_sync;
 	char final[ARTIFACT_NAME_MAX];
 	char temp[ARTIFACT_NAME_MAX + 16];
 };

@@ -24,6 +24,7 @@ static const char *const wanted[] = {
 	"level",        "signal_sent",   "signal_skipped", "action_sent",
 	"dump_written", "action_failed", "action_timeout", "heap_snapshot_requested",
 	"oom_kill",     "start",         "stop",           "reloaded",
+	"flight_recorded", "flight_record_failed",
 };
 
 bool events_file_wants(const char *event)

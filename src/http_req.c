@@ -2,7 +2,8 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
+
+#include "utc.h"
 
 enum {
 	ST_START,     /* the first byte of the request line, or of an empty line before it */
@@ -406,21 +407,17 @@ const char *http_req_canned_body(int status)
 }
 
 /* "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n" (RFC 9110 5.6.7's IMF-fixdate),
- * or "" when now_s < 0 or out of range. The names are spelled here, not by
- * strftime, whose %a and %b follow the locale. */
+ * or "" when now_s < 0 or past the year 9999. utc.h, not gmtime_r: in the
+ * static sidecar gmtime_r brings glibc's time zone code and sscanf along
+ * (about 100 KiB, measured). */
 static void format_date(char *out, size_t size, int64_t now_s)
 {
-	static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-	static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-					   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-	struct tm tm;
-	time_t t = (time_t)now_s;
 	out[0] = '\0';
-	if (now_s < 0 || (int64_t)t != now_s || !gmtime_r(&t, &tm) || tm.tm_year + 1900 > 9999)
+	if (now_s < 0 || now_s > 253402300799) /* 9999-12-31T23:59:59Z */
 		return;
-	snprintf(out, size, "Date: %s, %02d %s %04d %02d:%02d:%02d GMT\r\n", days[tm.tm_wday],
-		 tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-		 tm.tm_sec);
+	char text[UTC_TEXT_MAX + 8];
+	utc_format(text, sizeof text, now_s, 0, UTC_HTTP);
+	snprintf(out, size, "Date: %s\r\n", text);
 }
 
 size_t http_req_reply_head(char *buf, size_t size, int status, const char *content_type,

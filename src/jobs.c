@@ -175,17 +175,20 @@ void jobs_start(struct jobs *j, const struct settings *s, const struct job *req)
 	}
 }
 
-void jobs_done(struct jobs *j, const struct settings *s, pid_t child)
+bool jobs_done(struct jobs *j, const struct settings *s, pid_t child, struct job_result *res)
 {
 	struct slot *sl = NULL;
 	for (int i = 0; i < JOBS_MAX && !sl; i++)
 		if (j->slots[i].child == child)
 			sl = &j->slots[i];
 	if (!sl)
-		return;
+		return false;
 	int status = 0;
 	if (waitpid(child, &status, WNOHANG) == 0)
-		return; /* not yet: the pidfd woke us early */
+		return false; /* not yet: the pidfd woke us early */
+	*res = (struct job_result){.ct_id = sl->run.ct_id,
+				   .actions = sl->run.actions,
+				   .ok = WIFEXITED(status) && WEXITSTATUS(status) == 0};
 	close(sl->child_pidfd);
 	uint64_t took_ms = (loop_now_us() - sl->started_us) / 1000;
 	if (WIFSIGNALED(status)) {
@@ -220,4 +223,5 @@ void jobs_done(struct jobs *j, const struct settings *s, pid_t child)
 	} else {
 		memset(sl, 0, sizeof *sl);
 	}
+	return true;
 }

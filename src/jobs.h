@@ -27,6 +27,14 @@ struct job {
 	struct runtime_info rt;
 	char comm[PROC_COMM_MAX];
 	uint64_t usage_bytes;         /* its container's, to estimate a heap dump */
+	uint32_t ct_id;               /* its container (containers.h), for counts */
+};
+
+/* How a job ended. */
+struct job_result {
+	uint32_t ct_id;
+	unsigned actions;             /* what it ran */
+	bool ok;                      /* every action succeeded (exit 0) */
 };
 
 struct jobs;
@@ -39,8 +47,9 @@ void jobs_free(struct jobs *j);
 /* Runs the job now, or after the one running for the same process. */
 void jobs_start(struct jobs *j, const struct settings *s, const struct job *req);
 
-/* A child's pidfd reported its exit (loop tag LOOP_TAG_JOB, id = its pid). */
-void jobs_done(struct jobs *j, const struct settings *s, pid_t child);
+/* A child's pidfd reported its exit (loop tag LOOP_TAG_JOB, id = its pid).
+ * True when it had ended: *res says how. */
+bool jobs_done(struct jobs *j, const struct settings *s, pid_t child, struct job_result *res);
 
 /* Is a job running for pid? */
 bool jobs_busy(const struct jobs *j, pid_t pid);

@@ -13,6 +13,7 @@
 #include "action.h"
 #include "log.h"
 #include "settings.h"
+#include "sidecar_metrics.h"
 #include "watch.h"
 
 int loop_add_fd(int epfd, int fd, uint32_t events, enum loop_tag tag, uint32_t id)
@@ -47,6 +48,11 @@ static void rearm(struct loop *lp)
 		next = lp->next_rescan_us;
 	if (lp->config_check_us && lp->config_check_us < next)
 		next = lp->config_check_us;
+	if (lp->metrics) {
+		uint64_t m = sidecar_metrics_next_deadline(lp->metrics);
+		if (m < next)
+			next = m;
+	}
 	arm_timer_at(lp->timerfd, next);
 }
 
@@ -144,6 +150,19 @@ static void reload(struct loop *lp, const char *trigger)
 	}
 	/* The /proc root is where everything we hold came from: not reloadable. */
 	memcpy(next.proc_root, lp->s->proc_root, sizeof next.proc_root);
+	/* The listener stays as it is: closing it would drop scrapes and
+	 * probes, and a new address that cannot be bound would leave none. */
+	if (strcmp(next.metrics_addr, lp->s->metrics_addr) != 0) {
+		struct log_line l;
+		if (log_begin(&l, LOG_WARN, "setting_not_reloaded")) {
+			log_str(&l, "setting", "METRICS_ADDR");
+			log_str(&l, "value", next.metrics_addr);
+			log_str(&l, "kept", lp->s->metrics_addr);
+			log_str(&l, "why", "the listener's address changes only with a restart");
+			log_end(&l);
+		}
+		memcpy(next.metrics_addr, lp->s->metrics_addr, sizeof next.metrics_addr);
+	}
 	struct settings before = *lp->s;
 	*lp->s = next;
 	log_configure(lp->s->log_level, lp->s->log_format);
@@ -188,6 +207,11 @@ static void on_timer(struct loop *lp)
 	uint64_t expirations;
 	(void)!read(lp->timerfd, &expirations, sizeof expirations);
 	uint64_t now = loop_now_us();
+	if (lp->metrics) {
+		sidecar_metrics_loop_ran(lp->metrics, now);
+		if (now >= sidecar_metrics_next_deadline(lp->metrics))
+			sidecar_metrics_expire(lp->metrics, now);
+	}
 	if (lp->config_check_us && now >= lp->config_check_us) {
 		lp->config_check_us = 0;
 		if (config_watch_changed(&lp->cw))
@@ -234,8 +258,14 @@ int loop_run(struct loop *lp)
 			case LOOP_TAG_CGROUP_EVENT:
 				watch_cgroup_event(lp->w, id, loop_now_us());
 				break;
-			case LOOP_TAG_JOB:
-				action_job_done(lp->s, id);
+			case LOOP_TAG_JOB: {
+				struct job_result res;
+				if (action_job_done(lp->s, id, &res))
+					watch_job_result(lp->w, &res);
+				break;
+			}
+			case LOOP_TAG_METRICS:
+				sidecar_metrics_service(lp->metrics, loop_now_us());
 				break;
 			case LOOP_TAG_CONFIG:
 				/* Looked at once the burst of an update is over. */

@@ -12,6 +12,7 @@
 
 struct cli;
 struct settings;
+struct sidecar_metrics;
 struct watch;
 
 /* What woke the loop: the upper 32 bits of each fd's epoll_data.u64. The
@@ -24,6 +25,7 @@ enum loop_tag {
 	LOOP_TAG_CGROUP_EVENT = 4, /* a v1 threshold/OOM eventfd or v2 memory.events */
 	LOOP_TAG_JOB = 5,          /* a runtime action's child process ended (id: its pid) */
 	LOOP_TAG_CONFIG = 6,       /* the config file's directory changed */
+	LOOP_TAG_METRICS = 7,      /* the metrics listener's epoll set (sidecar_metrics.h) */
 };
 
 /* Adds fd to the loop's epoll set under tag and id. Closing fd removes it.
@@ -41,6 +43,7 @@ struct loop {
 	uint64_t next_rescan_us;
 	struct config_watch cw;       /* the INI file, when there is one */
 	uint64_t config_check_us;     /* when to look at it again; 0: no need */
+	struct sidecar_metrics *metrics; /* the metrics listener, or NULL */
 };
 
 /* One level=warn line per setting that is valid but probably not meant

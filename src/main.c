@@ -24,6 +24,7 @@
 #include "log.h"
 #include "loop.h"
 #include "settings.h"
+#include "sidecar_metrics.h"
 #include "signame.h"
 #include "sysroot.h"
 #include "watch.h"
@@ -298,9 +299,23 @@ int main(int argc, char **argv)
 	struct loop lp;
 	if ((r = loop_init(&lp, epfd, sigfd, &s, &cli, environ, w)))
 		die_setup(EXIT_RUNTIME, "cannot set up the event loop", strerror(-r));
+	if (s.metrics_addr[0]) {
+		char msg[SETTINGS_ADDR_MAX + 64];
+		snprintf(msg, sizeof msg, "cannot listen on METRICS_ADDR \"%s\"", s.metrics_addr);
+		if (sidecar_metrics_open(&lp.metrics, &s, w, epfd, err, sizeof err))
+			die_setup(EXIT_RUNTIME, msg, err);
+		char addr[96];
+		sidecar_metrics_addr(lp.metrics, addr, sizeof addr);
+		struct log_line l;
+		if (log_begin(&l, LOG_INFO, "metrics_listening")) {
+			log_str(&l, "addr", addr);
+			log_end(&l);
+		}
+	}
 
 	/* ---- steady state: from here on errors are logged, not fatal ---- */
 	r = loop_run(&lp);
+	sidecar_metrics_close(lp.metrics);
 	action_teardown();
 	watch_free(w);
 	if (r) {

@@ -74,14 +74,30 @@ void plan_make(const struct settings *s, const struct runtime_info *rt, const st
 
 	if ((out->actions & ACTION_HEAP_SNAPSHOT) && out->snapshot_signal == out->signo) {
 		out->signal_skip = "node: this signal writes its heap snapshot, sent as the action";
+		out->skip = PLAN_SKIP_ACTION_INSTEAD;
 		return;
 	}
 	out->signal_skip = runtime_consent(rt, out->signo, p->comm_opted_in);
-	if (!out->signal_skip)
+	out->skip = PLAN_SKIP_RUNTIME_OWNS;
+	if (!out->signal_skip) {
 		out->signal_skip = policy_send_verdict(
 			proc_sig_in(p->caught, out->signo), proc_sig_in(p->ignored, out->signo),
 			out->signo, s->signal_unhandled, p->may_signal);
+		/* Refused only for want of CAP_KILL: it would go if permitted. */
+		bool permitted_would_send =
+			!policy_send_verdict(proc_sig_in(p->caught, out->signo),
+					     proc_sig_in(p->ignored, out->signo), out->signo,
+					     s->signal_unhandled, true);
+		out->skip = permitted_would_send ? PLAN_SKIP_NOT_PERMITTED : PLAN_SKIP_NOT_ASKED;
+	}
 	out->send_signal = out->signal_skip == NULL;
+}
+
+const char *plan_skip_name(enum plan_skip k)
+{
+	static const char *const names[PLAN_SKIPS] = {"not_asked", "runtime_owns",
+						      "action_instead", "not_permitted"};
+	return k < PLAN_SKIPS ? names[k] : "unknown";
 }
 
 void plan_format(const struct plan *pl, char *buf, size_t size)

@@ -30,10 +30,24 @@ struct plan_proc {
 	bool comm_opted_in;        /* SIGNAL_COMMS names its command */
 };
 
+/* Why a signal was not sent, in a few classes (for counters whose labels
+ * must stay few): the full reason is plan.signal_skip. */
+enum plan_skip {
+	PLAN_SKIP_NOT_ASKED,      /* no handler, or it ignores the signal */
+	PLAN_SKIP_RUNTIME_OWNS,   /* its handler is its runtime's or server's own */
+	PLAN_SKIP_ACTION_INSTEAD, /* the signal is sent as the runtime's action */
+	PLAN_SKIP_NOT_PERMITTED,  /* CAP_KILL missing */
+	PLAN_SKIPS
+};
+
+/* "not_asked", "runtime_owns", "action_instead", "not_permitted". */
+const char *plan_skip_name(enum plan_skip k);
+
 struct plan {
 	int signo;                 /* the level's signal */
 	bool send_signal;
 	const char *signal_skip;   /* why not, when not */
+	enum plan_skip skip;       /* its class, when not */
 	unsigned actions;          /* enum runtime_action bits that run */
 	int snapshot_signal;       /* with ACTION_HEAP_SNAPSHOT */
 	const char *action_skip;   /* why an action configured for the runtime does not run */

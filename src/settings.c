@@ -13,6 +13,7 @@
 #include "http_reply.h"
 #include "ini_lines.h"
 #include "settings_table.h"
+#include "metrics_addr.h"
 #include "signame.h"
 
 #define F(field) .offset = offsetof(struct settings, field)
@@ -113,6 +114,17 @@ static const struct setting_def defs[] = {
 	 "longest time the actions for one process may take (a heap dump of a large heap "
 	 "takes long)", SETTING_DURATION, F(action_timeout_us), .min = LIMIT_US(1),
 	 .max = LIMIT_US(3600), .why = "must be from 1s to 1h"},
+	/* Off unless asked: the sidecar shares the pod's network namespace, so
+	 * any default port could be one the app means to listen on. */
+	{"metrics_addr", "METRICS_ADDR", "metrics-addr", "", "ADDR",
+	 "serve /metrics (Prometheus) and /healthz on this address (:9559, 127.0.0.1:9559, "
+	 "[::1]:9559); unset: no listener", SETTING_ADDR, F(metrics_addr),
+	 .why = "must be :PORT, IPV4:PORT or [IPV6]:PORT, with a numeric address and a port "
+		"from 0 to 65535"},
+	{"flight_recorder", "FLIGHT_RECORDER", "flight-recorder", "30s", "DURATION",
+	 "how much memory history each container keeps, written to DUMP_DIR on an OOM kill "
+	 "and on entering critical (0: off; up to 1h)", SETTING_DURATION, F(flight_recorder_us),
+	 .min = 0, .max = LIMIT_US(3600), .why = "must be 0 (off) or up to 1h"},
 };
 #define NDEFS ((int)(sizeof defs / sizeof *defs))
 const struct setting_def *const settings_table = defs;
@@ -290,7 +302,8 @@ int settings_table_set(const struct setting_def *d, struct settings *s, const ch
 	int r = -EINVAL;
 	/* A path or address whose default is "unset" may be set back to it,
 	 * and --print-config writes it so. */
-	if ((d->kind == SETTING_PATH || d->kind == SETTING_ABS_PATH || d->kind == SETTING_URL) &&
+	if ((d->kind == SETTING_PATH || d->kind == SETTING_ABS_PATH || d->kind == SETTING_URL ||
+	     d->kind == SETTING_ADDR) &&
 	    !d->def[0] && !v[0]) {
 		*(char *)field = '\0';
 		return 0;
@@ -333,6 +346,16 @@ int settings_table_set(const struct setting_def *d, struct settings *s, const ch
 		return count_parse(d, v, field, why);
 	case SETTING_URL:
 		return url_parse(v, field, why);
+	case SETTING_ADDR: {
+		struct metrics_addr a;
+		char err[160];
+		if (metrics_addr_parse(v, true, &a, err, sizeof err)) {
+			*why = d->why;
+			return -EINVAL;
+		}
+		snprintf(field, SETTINGS_ADDR_MAX, "%s", v);
+		return 0;
+	}
 	case SETTING_ACTIONS:
 		r = actions_parse(v, field);
 		break;
@@ -402,6 +425,7 @@ void settings_table_show(const struct setting_def *d, const struct settings *s, 
 	case SETTING_PATH:
 	case SETTING_ABS_PATH:
 	case SETTING_URL:
+	case SETTING_ADDR:
 		text = field;
 		break;
 	}

@@ -33,6 +33,7 @@ enum runtime_action {
 	ACTION_HEAP_SNAPSHOT = 1u << 3, /* Node: its --heapsnapshot-signal */
 };
 #define SETTINGS_URL_MAX 256
+#define SETTINGS_ADDR_MAX 64   /* metrics_addr.h: longer is refused */
 
 struct settings {
 	struct threshold warning;
@@ -64,6 +65,9 @@ struct settings {
 	char jvm_heap_dump_dir[SETTINGS_PATH_MAX]; /* as the JVM sees it; "" = off */
 	char go_pprof[SETTINGS_URL_MAX];      /* "" = discover the ports */
 	uint64_t action_timeout_us;    /* bound of one process's actions */
+	/* What can be seen from outside. */
+	char metrics_addr[SETTINGS_ADDR_MAX]; /* the metrics listener's; "" = off */
+	uint64_t flight_recorder_us;   /* the flight recorder's window; 0 = off */
 };
 
 /* What the command line asked for besides settings. */

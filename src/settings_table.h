@@ -25,6 +25,7 @@ enum setting_kind {
 	SETTING_COUNT,      /* unsigned, min to max */
 	SETTING_ACTIONS,    /* unsigned, enum runtime_action bits */
 	SETTING_URL,        /* char[SETTINGS_URL_MAX], an http_target */
+	SETTING_ADDR,       /* char[SETTINGS_ADDR_MAX], a metrics_addr */
 };
 
 struct setting_def {

@@ -5,6 +5,7 @@
 
 #include "action.h"
 #include "containers.h"
+#include "flightsave.h"
 #include "log.h"
 #include "report.h"
 #include "settings.h"
@@ -113,15 +114,38 @@ static void log_level_change(const struct watch *w, const struct container *ct,
 }
 
 /* One sample of ct: usage, and memory.stat only when the policy needs the
- * working set. Returns 0 or -errno. */
-static int sample(const struct watch *w, struct container *ct)
+ * working set (*ws_read says whether it was read). Returns 0 or -errno. */
+static int sample(const struct watch *w, struct container *ct, bool *ws_read)
 {
+	*ws_read = false;
 	int r = cg_read_usage(&ct->rd, &ct->last);
 	if (!r && w->s->metric == METRIC_WORKING_SET &&
-	    policy_needs_working_set(&ct->pol, &ct->params, ct->last.usage_bytes))
+	    policy_needs_working_set(&ct->pol, &ct->params, ct->last.usage_bytes)) {
 		r = cg_read_working_set(&ct->rd, &ct->last);
+		*ws_read = r == 0;
+	}
 	ct->sampled = r == 0;
+	tally_read(&ct->tally, r);
 	return r;
+}
+
+/* ct has just entered critical: its flight record so far goes to DUMP_DIR
+ * (the seconds that led there, should the kill follow before anyone looks). */
+static void save_critical(const struct watch *w, struct container *ct)
+{
+	struct flightsave_result fr;
+	int r = flightsave_write(w->s, ct, "critical", &fr);
+	struct log_line l;
+	if (r > 0 && log_begin(&l, LOG_INFO, "flight_recorded")) {
+		containers_log_name(&l, ct);
+		log_str(&l, "reason", "critical");
+		log_str(&l, "csv", fr.csv);
+		log_str(&l, "svg", fr.svg);
+		log_uint(&l, "samples", fr.samples);
+		log_uint(&l, "took_us", fr.took_us);
+		log_end(&l);
+	}
+	flightsave_log_failure(ct, "critical", &fr, r);
 }
 
 /* Reads one container, lets the policy decide, tells its members, and
@@ -143,18 +167,23 @@ static void read_container(struct watch *w, struct container *ct, uint64_t now_u
 			return;
 	}
 	uint64_t interval = s->interval_us;
-	int r = sample(w, ct);
+	bool ws_read;
+	int r = sample(w, ct, &ws_read);
 	if (r) {
 		log_read_error(ct, r, now_us);
 	} else {
 		uint64_t metric = metric_of(s, &ct->last);
 		struct policy_decision d;
 		policy_step(&ct->pol, &ct->params, metric, now_us, &d);
+		flightsave_sample(ct, ws_read);
 		if (d.to != d.from)
 			log_level_change(w, ct, &d, metric);
 		if (d.signal != LEVEL_NORMAL)
 			for (struct wproc *p = ct->members; p; p = p->next_member)
 				action_notify(s, p, ct, d.signal, d.repeat);
+		/* After the signals: their marks are in the record. */
+		if (d.to == LEVEL_CRITICAL && d.from != LEVEL_CRITICAL)
+			save_critical(w, ct);
 		policy_growth_update(&ct->growth, now_us, ct->last.usage_bytes);
 		if (s->adaptive)
 			interval = policy_next_read_us(&ct->pol, &ct->params, &ct->growth, metric,
@@ -194,6 +223,18 @@ void watch_cgroup_event(struct watch *w, uint32_t id, uint64_t now_us)
 	struct container *ct = containers_event(w->reg, id, now_us);
 	if (ct && ct->params_ok)
 		read_container(w, ct, now_us);
+}
+
+void watch_job_result(struct watch *w, const struct job_result *res)
+{
+	struct container *ct = containers_find(w->reg, res->ct_id);
+	if (ct && res->ok)
+		tally_dumps(&ct->tally, res->actions);
+}
+
+const struct containers *watch_containers(const struct watch *w)
+{
+	return w->reg;
 }
 
 void watch_print_once(struct watch *w, FILE *out)

@@ -47,6 +47,15 @@ void watch_set_settings(struct watch *w, const struct settings *s);
 
 void watch_census(const struct watch *w, struct procs_census *c);
 
+/* A runtime action's job ended (action_job_done): counted for its
+ * container, if it is still there. */
+struct job_result;
+void watch_job_result(struct watch *w, const struct job_result *res);
+
+/* The containers, for /metrics. */
+struct containers;
+const struct containers *watch_containers(const struct watch *w);
+
 /* One logfmt line per process (--once). */
 void watch_print_once(struct watch *w, FILE *out);
 

@@ -5,6 +5,7 @@
 struct civil {
 	int64_t year;
 	int month, day, hour, minute, second;
+	int wday; /* 0 Sunday */
 };
 
 /* Days to civil date: H. Hinnant's days_from_civil inverse. gmtime_r would
@@ -15,6 +16,7 @@ static void civil_from_secs(int64_t secs, struct civil *c)
 {
 	int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
 	int64_t rem = secs - days * 86400;
+	c->wday = (int)((days % 7 + 7 + 4) % 7); /* 1970-01-01 was a Thursday */
 	int64_t z = days + 719468;
 	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
 	int64_t doe = z - era * 146097;
@@ -33,6 +35,16 @@ int utc_format(char *buf, size_t size, int64_t secs, long millis, enum utc_style
 {
 	struct civil c;
 	civil_from_secs(secs, &c);
+	if (style == UTC_HTTP) {
+		/* Spelled here, not by strftime, whose %a and %b follow the
+		 * locale. */
+		static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+		static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+						   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+		return snprintf(buf, size, "%s, %02d %s %04lld %02d:%02d:%02d GMT", days[c.wday],
+				c.day, months[c.month - 1], (long long)c.year, c.hour, c.minute,
+				c.second);
+	}
 	return snprintf(buf, size,
 			style == UTC_BASIC ? "%04lld%02d%02dT%02d%02d%02d.%03ldZ"
 					   : "%04lld-%02d-%02dT%02d:%02d:%02d.%03ldZ",

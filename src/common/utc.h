@@ -4,6 +4,7 @@
  *   UTC_EXTENDED  "2026-11-25T07:37:04.933Z"  log lines, summaries
  *   UTC_BASIC     "20261125T073704.933Z"      file names: no colons (S3 keys,
  *                                             Windows shares), sorts as text
+ *   UTC_HTTP      "Wed, 25 Nov 2026 07:37:04 GMT"  HTTP's Date header
  *
  * Depends on libc only: it is also compiled into liboomsentry.
  */
@@ -13,7 +14,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum utc_style { UTC_EXTENDED, UTC_BASIC };
+enum utc_style {
+	UTC_EXTENDED,
+	UTC_BASIC,
+	UTC_HTTP, /* "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110's IMF-fixdate; no millis) */
+};
 
 /* Enough for either style of any year up to 9999. */
 #define UTC_TEXT_MAX 32

@@ -10,7 +10,10 @@
 //  - @kubernetes/client-node: the attribute map of every API type, used here
 //    to reject any field the API does not define (strict decoding).
 // A Kustomization is not an API object: its keys are checked against the
-// fields this project uses, and each listed resource must exist.
+// fields this project uses, and each listed resource must exist. Nor is a
+// Prometheus Operator PodMonitor (a custom resource): its keys are checked
+// against the fields of its CRD, its metadata and selector as the API types
+// they are, its durations against the CRD's pattern.
 // Prints one line per document; exits 1 if any document is invalid.
 import { readFileSync, existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -60,6 +63,37 @@ async function modelFor(apiVersion, kind) {
 
 const kustomizeKeys = new Set(["apiVersion", "kind", "resources", "namespace", "labels", "commonLabels", "images", "configMapGenerator", "patches"]);
 
+// monitoring.coreos.com/v1 PodMonitor: PodMonitorSpec and PodMetricsEndpoint.
+const podMonitorSpec = new Set(["jobLabel", "podTargetLabels", "podMetricsEndpoints", "selector", "namespaceSelector",
+	"sampleLimit", "targetLimit", "scrapeProtocols", "labelLimit", "labelNameLengthLimit", "labelValueLengthLimit",
+	"keepDroppedTargets", "attachMetadata", "scrapeClass"]);
+const podMetricsEndpoint = new Set(["port", "targetPort", "path", "scheme", "params", "interval", "scrapeTimeout",
+	"tlsConfig", "bearerTokenSecret", "honorLabels", "honorTimestamps", "trackTimestampsStaleness", "basicAuth",
+	"oauth2", "authorization", "metricRelabelings", "relabelings", "proxyUrl", "followRedirects", "enableHttp2",
+	"filterRunning"]);
+const duration = /^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$/;
+
+function podMonitor(doc, errors) {
+	for (const k of Object.keys(doc)) if (!["apiVersion", "kind", "metadata", "spec"].includes(k)) errors.push(`.${k}: unknown field (PodMonitor)`);
+	if (typeof doc.metadata?.name !== "string") errors.push(".metadata.name: required");
+	strict(doc.metadata, "V1ObjectMeta", ".metadata", errors);
+	const spec = doc.spec;
+	if (typeof spec !== "object" || spec === null || Array.isArray(spec)) return errors.push(".spec: must be an object");
+	for (const k of Object.keys(spec)) if (!podMonitorSpec.has(k)) errors.push(`.spec.${k}: unknown field (PodMonitor)`);
+	if (typeof spec.selector !== "object" || spec.selector === null) errors.push(".spec.selector: required");
+	else strict(spec.selector, "V1LabelSelector", ".spec.selector", errors);
+	if (!Array.isArray(spec.podMetricsEndpoints)) return errors.push(".spec.podMetricsEndpoints: must be an array");
+	spec.podMetricsEndpoints.forEach((e, i) => {
+		const at = `.spec.podMetricsEndpoints[${i}]`;
+		if (typeof e !== "object" || e === null || Array.isArray(e)) return errors.push(`${at}: must be an object`);
+		for (const k of Object.keys(e)) if (!podMetricsEndpoint.has(k)) errors.push(`${at}.${k}: unknown field (PodMetricsEndpoint)`);
+		for (const k of ["port", "path", "scheme"]) if (k in e && typeof e[k] !== "string") errors.push(`${at}.${k} must be string`);
+		if ("scheme" in e && !["http", "https"].includes(e.scheme)) errors.push(`${at}.scheme must be http or https`);
+		for (const k of ["interval", "scrapeTimeout"])
+			if (k in e && (typeof e[k] !== "string" || !duration.test(e[k]))) errors.push(`${at}.${k} must match the duration pattern`);
+	});
+}
+
 async function validate(doc, file, errors) {
 	if (typeof doc !== "object" || doc === null) return errors.push("not a mapping");
 	const { apiVersion, kind } = doc;
@@ -73,6 +107,7 @@ async function validate(doc, file, errors) {
 		}
 		return;
 	}
+	if (apiVersion === "monitoring.coreos.com/v1" && kind === "PodMonitor") return podMonitor(doc, errors);
 	const Model = await modelFor(apiVersion, kind);
 	if (!Model) return errors.push(`unknown apiVersion/kind ${apiVersion} ${kind}`);
 	try {

@@ -41,7 +41,7 @@ manifests=("$K8S"/*.yaml)
 [ ${#manifests[@]} -ge 4 ] || fail "expected pod, configmap, deployment and kustomization in k8s/"
 validate "${manifests[@]}" >"$WORK/valid.log" 2>&1 || fail "k8s/ does not validate: $(cat "$WORK/valid.log")"
 for what in "Pod/app-with-oomsentry" "Pod/app-with-oomsentry-baseline" "Pod/app-with-oomsentry-restricted" \
-	"Pod/java-app-with-oomsentry" "Deployment/app" "ConfigMap/oomsentry-config" "Kustomization/-"; do
+	"Pod/java-app-with-oomsentry" "Deployment/app" "ConfigMap/oomsentry-config" "Kustomization/-" "PodMonitor/oomsentry"; do
 	grep -q "^valid .* $what\$" "$WORK/valid.log" || fail "no valid $what in k8s/"
 done
 pass "$(wc -l <"$WORK/valid.log") documents in k8s/ are valid"
@@ -63,7 +63,9 @@ reject wrong-type 's/runAsUser: 0/runAsUser: "0"/' pod.yaml 'runAsUser must be i
 reject wrong-quantity 's/memory: 512Mi/memory: 512 MiB/' pod.yaml 'memory must match'
 cp "$K8S/configmap.yaml" "$K8S/deployment.yaml" "$WORK/"
 reject missing-resource 's/- deployment.yaml/- deployment-missing.yaml/' kustomization.yaml 'does not exist'
-pass "the validator rejects an unknown field, a wrong type, a bad quantity and a missing resource"
+reject podmonitor-field 's/podMetricsEndpoints:/podMetricEndpoints:/' podmonitor.yaml 'podMetricEndpoints: unknown field'
+reject podmonitor-duration 's/interval: 15s/interval: 15 s/' podmonitor.yaml 'interval must match'
+pass "the validator rejects an unknown field, a wrong type, a bad quantity, a missing resource and a bad PodMonitor"
 
 # 3. What the manifests say, read with the same YAML parser.
 node --input-type=module -e '

@@ -15,15 +15,20 @@
 START_TEST(name_round_trip)
 {
 	static const enum artifact_kind kinds[] = {ARTIFACT_HISTOGRAM, ARTIFACT_PPROF,
-						   ARTIFACT_HPROF};
-	static const char *const ext[] = {"histogram.txt", "heap.pb.gz", "hprof.gz"};
-	for (int i = 0; i < 3; i++) {
+						   ARTIFACT_HPROF, ARTIFACT_FLIGHT_CSV,
+						   ARTIFACT_FLIGHT_SVG, ARTIFACT_FLIGHT_CSV};
+	static const char *const ext[] = {"histogram.txt", "heap.pb.gz", "hprof.gz",
+					  "flight.csv",    "flight.svg", "flight.csv"};
+	/* A flight record's level may also be the OOM kill. */
+	static const char *const level[] = {"critical", "critical", "critical",
+					    "critical", "oomkill",  "oomkill"};
+	for (int i = 0; i < 6; i++) {
 		char name[ARTIFACT_NAME_MAX];
 		ck_assert_int_eq(artifact_name(name, sizeof name, "web-7f9c-x2", "java", 42, T_SECS,
-					       123, "critical", kinds[i]),
+					       123, level[i], kinds[i]),
 				 0);
 		char want[128];
-		snprintf(want, sizeof want, "web-7f9c-x2-java-42-" T_TEXT "-critical.%s", ext[i]);
+		snprintf(want, sizeof want, "web-7f9c-x2-java-42-" T_TEXT "-%s.%s", level[i], ext[i]);
 		ck_assert_str_eq(name, want);
 		struct artifact_info info;
 		ck_assert(artifact_parse(name, &info));

@@ -171,7 +171,7 @@ START_TEST(wants_the_shipped_events)
 					  "action_sent",  "heap_snapshot_requested",
 					  "dump_written", "action_failed",  "action_timeout",
 					  "oom_kill",     "start",          "stop",
-					  "reloaded"};
+					  "reloaded",     "flight_recorded", "flight_record_failed"};
 	static const char *const no[] = {"container_found", "setting_changed", "events_unwritable",
 					 "signal_dry_run",  "levels",          "",
 					 "cgroup_read_failed"};

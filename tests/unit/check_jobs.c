@@ -95,7 +95,8 @@ static void wait_job(int epfd, struct jobs *j, int timeout_ms)
 	while (n < 0 && errno == EINTR);
 	ck_assert_msg(n == 1, "no job ended within %d ms", timeout_ms);
 	ck_assert_int_eq((int)(ev.data.u64 >> 32), LOOP_TAG_JOB);
-	jobs_done(j, &s, (pid_t)(ev.data.u64 & 0xffffffffu));
+	struct job_result res;
+	jobs_done(j, &s, (pid_t)(ev.data.u64 & 0xffffffffu), &res);
 }
 
 /* The target, the loop's epoll set and the jobs under test. */

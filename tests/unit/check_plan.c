@@ -77,6 +77,40 @@ START_TEST(node_never_gets_sigusr1_unless_opted_in)
 }
 END_TEST
 
+/* The class of a skip, for the counters' reason label. */
+START_TEST(skip_classes)
+{
+	struct plan pl;
+	char t[128];
+	struct runtime_info native = rt_of(RUNTIME_NATIVE);
+	struct plan_proc none = {0, 0, true, false};
+	plan(&native, &none, LEVEL_WARNING, &pl, t, sizeof t);
+	ck_assert_int_eq(pl.skip, PLAN_SKIP_NOT_ASKED);
+	struct plan_proc ignores = {0, BIT(SIGUSR1), true, false};
+	plan(&native, &ignores, LEVEL_WARNING, &pl, t, sizeof t);
+	ck_assert_int_eq(pl.skip, PLAN_SKIP_NOT_ASKED);
+	/* It asked, but CAP_KILL is missing. */
+	struct plan_proc denied = {BIT(SIGUSR1), 0, false, false};
+	plan(&native, &denied, LEVEL_WARNING, &pl, t, sizeof t);
+	ck_assert(!pl.send_signal);
+	ck_assert_int_eq(pl.skip, PLAN_SKIP_NOT_PERMITTED);
+	/* Not asked and not permitted: not asked comes first. */
+	struct plan_proc neither = {0, 0, false, false};
+	plan(&native, &neither, LEVEL_WARNING, &pl, t, sizeof t);
+	ck_assert_int_eq(pl.skip, PLAN_SKIP_NOT_ASKED);
+	struct runtime_info node = rt_of(RUNTIME_NODE);
+	plan(&node, &catches_both, LEVEL_WARNING, &pl, t, sizeof t);
+	ck_assert_int_eq(pl.skip, PLAN_SKIP_RUNTIME_OWNS);
+	node.node_snapshot_signal = SIGUSR2;
+	plan(&node, &catches_both, LEVEL_CRITICAL, &pl, t, sizeof t);
+	ck_assert_int_eq(pl.skip, PLAN_SKIP_ACTION_INSTEAD);
+	ck_assert_str_eq(plan_skip_name(PLAN_SKIP_NOT_ASKED), "not_asked");
+	ck_assert_str_eq(plan_skip_name(PLAN_SKIP_RUNTIME_OWNS), "runtime_owns");
+	ck_assert_str_eq(plan_skip_name(PLAN_SKIP_ACTION_INSTEAD), "action_instead");
+	ck_assert_str_eq(plan_skip_name(PLAN_SKIP_NOT_PERMITTED), "not_permitted");
+}
+END_TEST
+
 START_TEST(node_snapshot_signal_sent_once_at_critical)
 {
 	struct runtime_info r = rt_of(RUNTIME_NODE);
@@ -244,6 +278,7 @@ static Suite *suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, native_with_handler_gets_signals);
+	tcase_add_test(tc, skip_classes);
 	tcase_add_test(tc, node_never_gets_sigusr1_unless_opted_in);
 	tcase_add_test(tc, node_snapshot_signal_sent_once_at_critical);
 	tcase_add_test(tc, jvm_gets_attach_actions_never_sigusr2);

@@ -51,6 +51,8 @@ static const struct name {
 	{"jvm_heap_dump_dir", "JVM_HEAP_DUMP_DIR", "jvm-heap-dump-dir"},
 	{"go_pprof", "GO_PPROF", "go-pprof"},
 	{"action_timeout", "ACTION_TIMEOUT", "action-timeout"},
+	{"metrics_addr", "METRICS_ADDR", "metrics-addr"},
+	{"flight_recorder", "FLIGHT_RECORDER", "flight-recorder"},
 };
 
 static const struct name *name_of(const char *key)
@@ -297,6 +299,12 @@ static const struct bad bad_values[] = {
 
 	{"action_timeout", ""},    {"action_timeout", "0"},  {"action_timeout", "500ms"},
 	{"action_timeout", "61m"}, {"action_timeout", "x"},
+
+	{"metrics_addr", "9559"},  {"metrics_addr", "localhost:9559"}, {"metrics_addr", ":65536"},
+	{"metrics_addr", "::1:9559"}, {"metrics_addr", "[::1]9559"}, {"metrics_addr", ":"},
+	{"metrics_addr", "1.2.3:80"}, {"metrics_addr", ":-1"},
+
+	{"flight_recorder", "x"},  {"flight_recorder", "61m"}, {"flight_recorder", "-1s"},
 };
 
 /* inih reads lines of at most 200 bytes; values longer than this are tested
@@ -1239,10 +1247,25 @@ START_TEST(runtime_values)
 	ck_assert_str_eq(s.jvm_heap_dump_dir, "");
 	ck_assert(!settings_comm_opted_in(&s, "node"));
 
+	/* Off by default: the listener could take a port the app means to
+	 * use; the flight recorder keeps 30 s. */
+	ck_assert_str_eq(s.metrics_addr, "");
+	ck_assert_uint_eq(s.flight_recorder_us, 30000000);
+
 	/* Unset again, as --print-config writes it. */
-	char *unset[] = {"DUMP_DIR=", "GO_PPROF=", "JVM_HEAP_DUMP_DIR=", NULL};
+	char *unset[] = {"DUMP_DIR=", "GO_PPROF=", "JVM_HEAP_DUMP_DIR=", "METRICS_ADDR=", NULL};
 	resolve_env_ok(&s, unset);
 	ck_assert_str_eq(s.dump_dir, "");
+	ck_assert_str_eq(s.metrics_addr, "");
+
+	char *seen[] = {"METRICS_ADDR=[::1]:9559", "FLIGHT_RECORDER=0", NULL};
+	resolve_env_ok(&s, seen);
+	ck_assert_str_eq(s.metrics_addr, "[::1]:9559");
+	ck_assert_uint_eq(s.flight_recorder_us, 0);
+	char *all[] = {"METRICS_ADDR=:0", "FLIGHT_RECORDER=1h", NULL};
+	resolve_env_ok(&s, all);
+	ck_assert_str_eq(s.metrics_addr, ":0");
+	ck_assert_uint_eq(s.flight_recorder_us, 3600000000ULL);
 }
 END_TEST
 
@@ -1714,7 +1737,7 @@ START_TEST(table_rows)
 			       d->kind == SETTING_COUNT || (d->kind == SETTING_SIZE && d->max);
 		bool needs_why = bounded || d->kind == SETTING_SIGNAL ||
 				 d->kind == SETTING_LOG_FORMAT || d->kind == SETTING_LOG_LEVEL ||
-				 d->kind == SETTING_ACTIONS;
+				 d->kind == SETTING_ACTIONS || d->kind == SETTING_ADDR;
 		ck_assert_msg(needs_why == (d->why != NULL), "%s: reason", d->key);
 		ck_assert_msg(bounded ? d->min <= d->max : !d->min && !d->max, "%s: bounds", d->key);
 		ck_assert_msg((d->kind == SETTING_BOOL) == (strcmp(d->arg, "BOOL") == 0), "%s: arg",

@@ -34,6 +34,16 @@ static void expect_gmtime(int64_t t, long millis)
 		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
 	if (strcmp(ours, theirs) != 0 || n != (int)strlen(theirs))
 		ck_abort_msg("t=%lld: %s (%d), want %s", (long long)t, ours, n, theirs);
+
+	/* The weekday too (HTTP's Date), against strftime in the C locale. */
+	n = utc_format(ours, sizeof ours, t, millis, UTC_HTTP);
+	char wday[8], mon[8];
+	strftime(wday, sizeof wday, "%a", &tm);
+	strftime(mon, sizeof mon, "%b", &tm);
+	snprintf(theirs, sizeof theirs, "%s, %02d %s %04d %02d:%02d:%02d GMT", wday, tm.tm_mday,
+		 mon, tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	if (strcmp(ours, theirs) != 0 || n != (int)strlen(theirs))
+		ck_abort_msg("t=%lld: %s (%d), want %s", (long long)t, ours, n, theirs);
 }
 
 /* Our UTC formatting against gmtime_r, over four centuries of dates. */

@@ -4,6 +4,7 @@
  * child process receives through its pidfd. Also throttle.c. */
 #include "check_run.h"
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -23,6 +24,7 @@
 #include "loop.h"
 #include "procs.h"
 #include "settings.h"
+#include "tally.h"
 #include "throttle.h"
 #include "watch.h"
 
@@ -105,6 +107,22 @@ static const char *copy_fixture(const char *name)
 		sh("cd '%s' && for p in 101 102; do rm -rf $p/root && ln -s ../100/root $p/root; done",
 		   root);
 	return root;
+}
+
+/* Files in dir whose name ends with suffix (0 when dir is missing). */
+static int count_files(const char *dir, const char *suffix)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	int n = 0;
+	size_t sl = strlen(suffix);
+	for (struct dirent *e; (e = readdir(d));) {
+		size_t l = strlen(e->d_name);
+		n += l > sl && strcmp(e->d_name + l - sl, suffix) == 0 && e->d_name[0] != '.';
+	}
+	closedir(d);
+	return n;
 }
 
 /* Removes the temporary directory that holds a proc root. */
@@ -428,7 +446,10 @@ START_TEST(tick_signals_the_members)
 	char cg[PATH_MAX], env_root[PATH_MAX + 16];
 	const char *root = tree_for(child, cg, sizeof cg);
 	snprintf(env_root, sizeof env_root, "PROC_ROOT=%s", root);
-	char *envp[] = {env_root, "WARNING=50", "CRITICAL=90", "COOLDOWN=10s", NULL};
+	char env_dumps[PATH_MAX + 16], dumps[PATH_MAX];
+	snprintf(dumps, sizeof dumps, "%s/dumps", root);
+	snprintf(env_dumps, sizeof env_dumps, "DUMP_DIR=%s", dumps);
+	char *envp[] = {env_root, env_dumps, "WARNING=50", "CRITICAL=90", "COOLDOWN=10s", NULL};
 	struct settings s;
 	settings_from(&s, envp);
 	int epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -437,6 +458,8 @@ START_TEST(tick_signals_the_members)
 	ck_assert_ptr_nonnull(w);
 	ck_assert_int_eq(watch_rescan(w, 1 * SEC), 0);
 	ck_assert_int_eq(count(logs(), "event=container_found cgroup=/pod/t "), 1);
+	struct container *ct = containers_at(watch_containers(w), 0);
+	uint64_t kills_before = tally_sidecar()->oom_kills;
 
 	/* 10%: read at once, nothing to say; the next read is planned. */
 	ck_assert_uint_eq(watch_next_deadline(w), 0);
@@ -453,6 +476,23 @@ START_TEST(tick_signals_the_members)
 	ck_assert_int_eq(next_signal(rd), SIGUSR2);
 	ck_assert_int_eq(count(logs(), "event=signal_sent "), 1);
 	ck_assert_int_eq(count(logs(), "memory_level=critical cgroup=/pod/t repeat=false"), 1);
+	/* Counted, and the flight record of the entry into critical written:
+	 * two samples, the second marked with the signal. */
+	ck_assert_uint_eq(ct->tally.signals_sent[LEVEL_CRITICAL], 1);
+	ck_assert_uint_eq(ct->tally.reads, 2);
+	ck_assert_int_eq(count(logs(), "event=flight_recorded cgroup=/pod/t "), 1);
+	ck_assert_int_eq(count(logs(), " reason=critical csv="), 1);
+	ck_assert_int_eq(count_files(dumps, "-critical.flight.csv"), 1);
+	ck_assert_int_eq(count_files(dumps, "-critical.flight.svg"), 1);
+	/* The mark lands on the sample, or on a copy of it when the clock
+	 * turned a millisecond between the read and the send. */
+	size_t held = flightrec_count(&ct->fr);
+	ck_assert(held == 2 || held == 3);
+	struct flightrec_point pt;
+	ck_assert(flightrec_get(&ct->fr, held - 1, &pt));
+	ck_assert_int_eq(pt.mark, FLIGHTREC_MARK_SIGNAL);
+	ck_assert_uint_eq(pt.arg, SIGUSR2);
+	ck_assert_int_eq(pt.level, LEVEL_CRITICAL);
 
 	/* Still critical before the cooldown: no repeat; after it: one. */
 	next = watch_next_deadline(w);
@@ -474,6 +514,13 @@ START_TEST(tick_signals_the_members)
 	watch_process_exited(w, child, next + 12 * SEC);
 	ck_assert_int_eq(count(logs(), "event=oom_kill cgroup=/pod/t "), 1);
 	ck_assert_int_eq(count(logs(), "last_signal=SIGUSR2 last_signal_level=critical"), 1);
+	/* The kill is counted beyond the container, and its record written
+	 * before the line, which names the files. */
+	ck_assert_uint_eq(tally_sidecar()->oom_kills, kills_before + 1);
+	ck_assert_int_eq(count(logs(), "flight_csv="), 1);
+	ck_assert_int_eq(count(logs(), ".flight.svg"), 2);
+	ck_assert_int_eq(count_files(dumps, "-oomkill.flight.csv"), 1);
+	ck_assert_int_eq(count_files(dumps, "-oomkill.flight.svg"), 1);
 	ck_assert_int_eq(count(logs(), "event=container_gone cgroup=/pod/t "), 1);
 	ck_assert_uint_eq(watch_next_deadline(w), UINT64_MAX);
 	watch_free(w);
