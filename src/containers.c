@@ -367,6 +367,16 @@ struct container *containers_event(struct containers *reg, uint32_t id, uint64_t
 	return NULL;
 }
 
+const char *containers_first_comm(const struct container *ct)
+{
+	return ct->members ? ct->members->comm : ct->comm;
+}
+
+pid_t containers_first_pid(const struct container *ct)
+{
+	return ct->members ? ct->members->pid : ct->first_pid;
+}
+
 struct container *containers_find(const struct containers *reg, uint32_t id)
 {
 	for (size_t i = 0; i < reg->n; i++)

@@ -104,6 +104,12 @@ void containers_check_oom(struct containers *reg, struct container *ct, uint64_t
  * and its OOM kills looked at; NULL if it is gone. */
 struct container *containers_event(struct containers *reg, uint32_t id, uint64_t now_us);
 
+/* The command name and pid of its first process as it is now (an exec
+ * since the container was found shows), for file names and metric labels;
+ * the first one seen when it has no member left. */
+const char *containers_first_comm(const struct container *ct);
+pid_t containers_first_pid(const struct container *ct);
+
 /* The container with this id, or NULL. */
 struct container *containers_find(const struct containers *reg, uint32_t id);
 

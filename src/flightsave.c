@@ -178,18 +178,20 @@ int flightsave_write(const struct settings *s, struct container *ct, const char 
 		host[0] = '\0';
 	host[sizeof host - 1] = '\0';
 	long millis = now.tv_nsec / 1000000;
-	int e = artifact_name(r->csv, sizeof r->csv, host, ct->comm, ct->first_pid,
-			      (int64_t)now.tv_sec, millis, level, ARTIFACT_FLIGHT_CSV);
+	const char *comm = containers_first_comm(ct);
+	pid_t pid = containers_first_pid(ct);
+	int e = artifact_name(r->csv, sizeof r->csv, host, comm, pid, (int64_t)now.tv_sec, millis,
+			      level, ARTIFACT_FLIGHT_CSV);
 	if (!e)
-		e = artifact_name(r->svg, sizeof r->svg, host, ct->comm, ct->first_pid,
-				  (int64_t)now.tv_sec, millis, level, ARTIFACT_FLIGHT_SVG);
+		e = artifact_name(r->svg, sizeof r->svg, host, comm, pid, (int64_t)now.tv_sec, millis,
+				  level, ARTIFACT_FLIGHT_SVG);
 	if (e) {
 		snprintf(r->err, sizeof r->err, "file name too long");
 		return e;
 	}
 	char when[UTC_TEXT_MAX], title[CG_PATH_MAX + 128];
 	utc_format(when, sizeof when, (int64_t)now.tv_sec, millis, UTC_EXTENDED);
-	snprintf(title, sizeof title, "oomsentry: %s (%s), %s%s", ct->cgpath, ct->comm, when,
+	snprintf(title, sizeof title, "oomsentry: %s (%s), %s%s", ct->cgpath, comm, when,
 		 strcmp(level, "oomkill") == 0 ? ", OOM kill" : ", critical");
 	r->samples = flightrec_count(&ct->fr);
 	e = write_one(s, ct, r->csv, ARTIFACT_FLIGHT_CSV, r->samples * CSV_ROW_BYTES, write_csv,

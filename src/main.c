@@ -204,6 +204,22 @@ static void check_capabilities(const struct watch *w, const struct settings *s,
 	}
 }
 
+static void open_metrics(struct sidecar_metrics **m, const struct settings *s,
+			 const struct watch *w, int epfd)
+{
+	char msg[SETTINGS_ADDR_MAX + 64], err[256];
+	snprintf(msg, sizeof msg, "cannot listen on METRICS_ADDR \"%s\"", s->metrics_addr);
+	if (sidecar_metrics_open(m, s, w, epfd, err, sizeof err))
+		die_setup(EXIT_RUNTIME, msg, err);
+	char addr[96];
+	sidecar_metrics_addr(*m, addr, sizeof addr);
+	struct log_line l;
+	if (log_begin(&l, LOG_INFO, "metrics_listening")) {
+		log_str(&l, "addr", addr);
+		log_end(&l);
+	}
+}
+
 static int run_once(struct settings *s)
 {
 	struct caps_have have = {0};
@@ -290,6 +306,11 @@ int main(int argc, char **argv)
 	struct watch *w = watch_new(&s, epfd, &have);
 	if (!w)
 		die_setup(EXIT_RUNTIME, "cannot start watching", strerror(ENOMEM));
+	/* Before the first scan: a port that cannot be bound is said at once,
+	 * and the listener is served from the loop's first wake-up on. */
+	struct sidecar_metrics *metrics = NULL;
+	if (s.metrics_addr[0])
+		open_metrics(&metrics, &s, w, epfd);
 	int r = watch_rescan(w, loop_now_us());
 	if (r)
 		die_setup(EXIT_PROC, "cannot list the /proc root", strerror(-r));
@@ -299,20 +320,7 @@ int main(int argc, char **argv)
 	struct loop lp;
 	if ((r = loop_init(&lp, epfd, sigfd, &s, &cli, environ, w)))
 		die_setup(EXIT_RUNTIME, "cannot set up the event loop", strerror(-r));
-	if (s.metrics_addr[0]) {
-		char msg[SETTINGS_ADDR_MAX + 64];
-		snprintf(msg, sizeof msg, "cannot listen on METRICS_ADDR \"%s\"", s.metrics_addr);
-		if (sidecar_metrics_open(&lp.metrics, &s, w, epfd, err, sizeof err))
-			die_setup(EXIT_RUNTIME, msg, err);
-		char addr[96];
-		sidecar_metrics_addr(lp.metrics, addr, sizeof addr);
-		struct log_line l;
-		if (log_begin(&l, LOG_INFO, "metrics_listening")) {
-			log_str(&l, "addr", addr);
-			log_end(&l);
-		}
-	}
-
+	lp.metrics = metrics;
 	/* ---- steady state: from here on errors are logged, not fatal ---- */
 	r = loop_run(&lp);
 	sidecar_metrics_close(lp.metrics);

@@ -26,6 +26,7 @@ packages=(
 	openjdk-17-jdk-headless golang-go nginx-light
 	curl xz-utils gpgv debian-archive-keyring musl-tools
 	libcurl4-openssl-dev zlib1g-dev libssl-dev s3cmd ca-certificates
+	prometheus librsvg2-bin libxml2-utils
 )
 # npm comes with NodeSource's nodejs, and conflicts with Debian's npm there;
 # Debian's own nodejs comes without it.

@@ -4,19 +4,23 @@
 # seconds. Prints the sidecar's CPU time and memory. Run as root, by hand:
 #
 #   tests/bench/idle.sh [--containers N] [--procs M] [--seconds S] [--limit-mib L]
-#                       [-- SIDECAR FLAGS]
+#                       [--scrape SECONDS] [-- SIDECAR FLAGS]
+#
+# --scrape: GET /metrics every SECONDS while measuring (give the sidecar
+# --metrics-addr 127.0.0.1:0; the port is read from its log).
 #
 # Uses the binary of an earlier build (_build/main by default; OOMSENTRY=...).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 OOMSENTRY=${OOMSENTRY:-$top/_build/main/src/oomsentry}
-containers=1 procs=10 seconds=60 limit_mib=256
+containers=1 procs=10 seconds=60 limit_mib=256 scrape=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--containers) containers=$2; shift 2 ;;
 	--procs) procs=$2; shift 2 ;;
 	--seconds) seconds=$2; shift 2 ;;
 	--limit-mib) limit_mib=$2; shift 2 ;;
+	--scrape) scrape=$2; shift 2 ;;
 	--) shift; break ;;
 	*) echo "idle.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
@@ -73,12 +77,23 @@ done
 [ -n "${sidecar:-}" ] || { echo "idle.sh: sidecar did not start" >&2; cat "$work/sidecar.log" >&2; exit 1; }
 sleep 2 # past start-up: measure the steady state
 # schedstat's first field: nanoseconds on a CPU (stat's ticks are 10 ms).
+scrapes=0
+if [ -n "$scrape" ]; then
+	port=$(sed -n 's/.*event=metrics_listening addr=[^ ]*:\([0-9]*\).*/\1/p' "$work/sidecar.log")
+	[ -n "$port" ] || { echo "idle.sh: --scrape without a metrics listener" >&2; exit 1; }
+	(while :; do curl -sf -o /dev/null "http://127.0.0.1:$port/metrics" && echo >>"$work/scrapes"; sleep "$scrape"; done) &
+	scraper=$!
+fi
 cpu0=$(awk '{print $1}' "/proc/$sidecar/schedstat")
 sleep "$seconds"
 cpu1=$(awk '{print $1}' "/proc/$sidecar/schedstat")
+if [ -n "$scrape" ]; then
+	kill "$scraper"
+	scrapes=$(wc -l <"$work/scrapes")
+fi
 rss=$(awk '/^VmRSS/ {print $2}' "/proc/$sidecar/status")
 hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$sidecar/status")
 fds=$(ls "/proc/$sidecar/fd" | wc -l)
 watched=$(grep -c event=container_found "$work/sidecar.log" || true)
 cpu_ms=$(((cpu1 - cpu0) / 1000000))
-echo "containers=$containers procs_per_container=$procs limit_mib=$limit_mib seconds=$seconds flags=\"$*\" containers_found=$watched cpu_ms=$cpu_ms rss_kib=$rss peak_rss_kib=$hwm fds=$fds"
+echo "containers=$containers procs_per_container=$procs limit_mib=$limit_mib seconds=$seconds flags=\"$*\" containers_found=$watched cpu_ms=$cpu_ms rss_kib=$rss peak_rss_kib=$hwm fds=$fds scrapes=$scrapes"

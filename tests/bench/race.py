@@ -68,6 +68,9 @@ def one_run(args, pattern, mode, n, work):
                  f"'mount --bind {cg} {MEM} && mount -o remount,bind,ro {MEM} && exec {inner}'"]
         sidecar = [args.oomsentry, "--warning", str(WARN_PCT), "--critical", str(CRIT_PCT),
                    "--rescan-interval", "100ms"] + MODES[mode]
+        dumps = os.path.join(work, f"dumps-{n}")
+        if args.flight:
+            sidecar += ["--dump-dir", dumps, "--flight-recorder", "30s"]
         script = (f'(echo $BASHPID > {cg}/cgroup.procs && exec {" ".join(racer)}) &\n'
                   f'{" ".join(sidecar)} 2>{log} &\nwait\n')
         errlog = open(os.path.join(work, f"pod-{n}.err"), "w+")
@@ -96,6 +99,13 @@ def one_run(args, pattern, mode, n, work):
                     break
                 time.sleep(0.001)
             elapsed = time.monotonic() - t0
+            # The flight record is written when the sidecar sees the kill:
+            # give it the time to, before the pod goes.
+            deadline = time.time() + 5
+            while args.flight and killed and time.time() < deadline:
+                if "event=oom_kill" in open(log).read():
+                    break
+                time.sleep(0.01)
         finally:
             pod.send_signal(signal.SIGKILL)
             pod.wait()
@@ -133,6 +143,7 @@ def one_run(args, pattern, mode, n, work):
             "peak_usage_mib": round(peak / MIB, 1),
             "signals": signals,
             "samples": samples[:: max(1, len(samples) // 2000)],
+            **(flight_spacing(dumps) if args.flight else {}),
         }
     finally:
         for _ in range(50):
@@ -141,6 +152,23 @@ def one_run(args, pattern, mode, n, work):
                 break
             except OSError:
                 time.sleep(0.05)
+
+
+def flight_spacing(dumps):
+    """The spacing of the flight record's samples in the last second before
+    the OOM kill (the oomkill CSV's last row is the kill mark itself)."""
+    csvs = sorted(f for f in os.listdir(dumps) if f.endswith("-oomkill.flight.csv")) if os.path.isdir(dumps) else []
+    if not csvs:
+        return {"flight_csv": None}
+    rows = [l.split(",") for l in open(os.path.join(dumps, csvs[-1])).read().splitlines()[1:]]
+    kill_t = int(rows[-1][0])
+    times = [int(r[0]) for r in rows[:-1] if int(r[0]) >= kill_t - 1000]
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    return {"flight_csv": csvs[-1], "flight_rows": len(rows),
+            "flight_samples_last_s": len(times),
+            "flight_gap_median_ms": statistics.median(gaps) if gaps else None,
+            "flight_gap_max_ms": max(gaps) if gaps else None,
+            "flight_window_s": round((kill_t - int(rows[0][0])) / 1000, 1)}
 
 
 def median(xs):
@@ -235,6 +263,11 @@ def main():
     ap.add_argument("--patterns", default=",".join(PATTERNS))
     ap.add_argument("--modes", default=",".join(MODES))
     ap.add_argument("--timeout", type=float, default=20)
+    ap.add_argument("--flight", action="store_true",
+                    help="keep a flight record (DUMP_DIR in the run's work directory) and "
+                         "report its sample spacing in the last second before the kill")
+    ap.add_argument("--keep-charts", action="store_true",
+                    help="with --flight: copy the flight records (CSV, SVG) into --out")
     ap.add_argument("--out", default="bench-out")
     ap.add_argument("--replot", metavar="JSON", help="only redo the table and plots of a race.json")
     args = ap.parse_args()
@@ -256,7 +289,14 @@ def main():
                     r = one_run(args, pattern, mode, n, work)
                     runs.append(r)
                     print(f"run {n}: {pattern} {mode}: crit={r['critical_overshoot_mib']} "
-                          f"warn={r['warning_overshoot_mib']} oom={r['oom_killed']}", file=sys.stderr)
+                          f"warn={r['warning_overshoot_mib']} oom={r['oom_killed']}"
+                          + (f" flight: {r.get('flight_samples_last_s')} samples in the last s, gap median "
+                             f"{r.get('flight_gap_median_ms')} ms max {r.get('flight_gap_max_ms')} ms, "
+                             f"{r.get('flight_rows')} rows over {r.get('flight_window_s')} s"
+                             if args.flight else ""), file=sys.stderr)
+                    if args.flight and args.keep_charts:
+                        for f in os.listdir(os.path.join(work, f"dumps-{n}")) if os.path.isdir(os.path.join(work, f"dumps-{n}")) else []:
+                            shutil.copy(os.path.join(work, f"dumps-{n}", f), args.out)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     rows = summarize(runs)

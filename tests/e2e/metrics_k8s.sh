@@ -239,6 +239,16 @@ diff <(sed -n 's/^# TYPE \([^ ]*\) .*/\1/p' "$WORK/metrics.txt" | sort) <(printf
 	fail "the sidecar's /metrics (<) and this test's names (>) differ: $(cat "$WORK/names.log")"
 pass "the sidecar at $listen declares the ${#METRICS[@]} metric names the dashboard is checked against"
 
+# ... and the README and the man page document each of them.
+man_txt=$WORK/oomsentry.8.txt
+MANWIDTH=200 man -l "$top_builddir/man/oomsentry.8" 2>/dev/null | col -b >"$man_txt"
+[ -s "$man_txt" ] || fail "cannot render $top_builddir/man/oomsentry.8"
+for name in "${METRICS[@]}"; do
+	grep -q "\`$name\`" "$top_srcdir/README.md" || fail "README.md does not document the metric $name"
+	grep -q "$name" "$man_txt" || fail "oomsentry(8) does not document the metric $name"
+done
+pass "README.md and oomsentry(8) document all ${#METRICS[@]} metrics"
+
 # 2. What deployment.yaml, podmonitor.yaml and the kustomization say, read
 # with the YAML parser of ship_k8s.sh; with a file of rendered documents,
 # that file's Deployment instead.
