@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "utf8.h"
+
 #define MIB 1048576.0
 
 /* The plot area inside the picture: room on the left for the MiB labels,
@@ -53,32 +55,15 @@ static bool in_range(const struct geom *g, uint64_t t_ms)
 }
 
 /* Length of the UTF-8 sequence at s if it is a well-formed character that
- * XML 1.0 allows (no C0 controls but tab and line breaks, no U+FFFE/U+FFFF,
- * no surrogates or overlong forms), else 0. */
+ * XML 1.0 allows (no C0 controls but tab and line breaks, no U+FFFE/U+FFFF),
+ * else 0. s is NUL-terminated. */
 static size_t xml_char_len(const unsigned char *s)
 {
-	unsigned c = s[0];
-	if (c < 0x80)
-		return c >= 0x20 || c == '\t' || c == '\n' || c == '\r' ? 1 : 0;
-	size_t len;
-	unsigned cp, min;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2, cp = c & 0x1f, min = 0x80;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3, cp = c & 0x0f, min = 0x800;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4, cp = c & 0x07, min = 0x10000;
-	else
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0; /* also stops at the terminating NUL */
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe ||
-	    cp == 0xffff)
-		return 0;
-	return len;
+	unsigned cp;
+	size_t len = utf8_char(s, 4, &cp);
+	if (len == 1)
+		return cp >= 0x20 || cp == '\t' || cp == '\n' || cp == '\r' ? 1 : 0;
+	return cp == 0xfffe || cp == 0xffff ? 0 : len;
 }
 
 static const char *entity(unsigned char c)

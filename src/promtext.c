@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 /* The first allocation: a page of a few containers fits, a page of 100
  * takes three doublings. */
 #define INITIAL_CAP 16384
@@ -75,34 +77,6 @@ bool promtext_counter_name_ok(const char *name)
 	return promtext_name_ok(name) && counter_span_ok(name, strlen(name));
 }
 
-/* The length of the valid UTF-8 sequence at s (1 to 4), or 0: overlong
- * forms, surrogates and code points past U+10FFFF are not valid (RFC 3629). */
-static size_t utf8_len(const unsigned char *s, size_t left)
-{
-	unsigned c = s[0], cp, min;
-	size_t n;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f, min = 0x80;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, cp = c & 0x0f, min = 0x800;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07, min = 0x10000;
-	else
-		return 0;
-	if (left < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 /* --------------------------------------------------------------- buffer */
 
 /* Room for n more bytes and a NUL, or the page fails (sticky). */
@@ -154,7 +128,7 @@ static void put_escaped(struct promtext *b, const char *s, bool quote)
 	size_t left = strlen(s), run = 0;
 	while (run < left) {
 		unsigned char c = u[run];
-		size_t n = utf8_len(u + run, left - run);
+		size_t n = utf8_char(u + run, left - run, NULL);
 		if (n && c != '\\' && c != '\n' && !(quote && c == '"')) {
 			run += n;
 			continue;
@@ -497,7 +471,7 @@ int promtext_check_page(const char *page, size_t len, const char **why, size_t *
 	for (size_t i = 0; i < len;) {
 		if (page[i] == '\n')
 			ln++;
-		size_t n = utf8_len((const unsigned char *)page + i, len - i);
+		size_t n = utf8_char((const unsigned char *)page + i, len - i, NULL);
 		if (!n) {
 			w = "not UTF-8";
 			ln++;

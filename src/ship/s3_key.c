@@ -5,30 +5,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "utf8.h"
+
 #define MIB ((uint64_t)1 << 20)
 #define OBJECT_MAX ((uint64_t)5 << 40) /* S3's largest object, 5 TiB */
-
-/* Length of the valid UTF-8 sequence at s (0: invalid): no overlong forms,
- * no surrogates, nothing above U+10FFFF. */
-static size_t utf8_len(const unsigned char *s)
-{
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		unsigned char lo = s[0] == 0xe0 ? 0xa0 : 0x80, hi = s[0] == 0xed ? 0x9f : 0xbf;
-		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 ? 3 : 0;
-	}
-	if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		unsigned char lo = s[0] == 0xf0 ? 0x90 : 0x80, hi = s[0] == 0xf4 ? 0x8f : 0xbf;
-		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 &&
-				       (s[3] & 0xc0) == 0x80
-			       ? 4
-			       : 0;
-	}
-	return 0;
-}
 
 /* Appends the segments of part to out at *len. */
 static int add_part(char *out, size_t size, size_t *len, const char *part, unsigned *segments,
@@ -47,7 +27,7 @@ static int add_part(char *out, size_t size, size_t *len, const char *part, unsig
 				*why = "control character in key";
 				return -EINVAL;
 			}
-			size_t n = utf8_len((const unsigned char *)p);
+			size_t n = utf8_char((const unsigned char *)p, 4, NULL);
 			if (!n) {
 				*why = "key is not UTF-8";
 				return -EINVAL;

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "utf8.h"
+
 /* ----------------------------------------------------------- JSON reader */
 
 struct rd {
@@ -89,35 +91,6 @@ static size_t utf8_encode(unsigned cp, char *out)
 	return 4;
 }
 
-/* The length of the valid UTF-8 sequence at s (1 to 4), or 0: overlong
- * forms, surrogates and code points past U+10FFFF are not valid. */
-static size_t utf8_len(const unsigned char *s, size_t left)
-{
-	unsigned c = s[0];
-	size_t n;
-	unsigned cp, min;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f, min = 0x80;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, cp = c & 0x0f, min = 0x800;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07, min = 0x10000;
-	else
-		return 0;
-	if (left < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 /* A string at r->p (its opening quote), decoded into the store. */
 static bool string(struct rd *r, const char **out)
 {
@@ -136,7 +109,7 @@ static bool string(struct rd *r, const char **out)
 		if (c < 0x20)
 			return fail(r, "control byte in a string");
 		if (c != '\\') {
-			size_t n = utf8_len((const unsigned char *)r->p, (size_t)(r->end - r->p));
+			size_t n = utf8_char((const unsigned char *)r->p, (size_t)(r->end - r->p), NULL);
 			if (!n)
 				return fail(r, "invalid UTF-8");
 			if (!put(r, r->p, n))
@@ -439,7 +412,7 @@ static void sb_val(struct sb *b, const char *s)
 			sb_raw(b, s, 1);
 		else {
 			/* A character whole, so a cut never splits one. */
-			size_t n = utf8_len((const unsigned char *)s, strnlen(s, 4));
+			size_t n = utf8_char((const unsigned char *)s, strnlen(s, 4), NULL);
 			if (n) {
 				sb_raw(b, s, n);
 				s += n - 1;

@@ -75,28 +75,8 @@ WANTED=(
 	oomsentry_http_replies_total
 )
 
-# ship_k8s.sh's YAML parser, pinned, from the same cache: the first run
-# needs the npm registry, later runs are offline.
-NPM_CACHE=${OOMSENTRY_NPM_CACHE:-/var/cache/oomsentry-tests/npm}
-NPM_PACKAGES=(kubernetes-models@5.1.0 @kubernetes/client-node@1.4.0 yaml@2.9.1)
-have_packages() {
-	local p name version
-	for p in "${NPM_PACKAGES[@]}"; do
-		name=${p%@*} version=${p##*@}
-		grep -q "\"version\": \"$version\"" "$1/node_modules/$name/package.json" 2>/dev/null || return 1
-	done
-}
-if ! have_packages "$NPM_CACHE"; then
-	command -v npm >/dev/null || missing_prerequisite "npm (apt-get install npm)"
-	mkdir -p "$(dirname "$NPM_CACHE")" || missing_prerequisite "cannot create $(dirname "$NPM_CACHE")"
-	# Install beside the cache and rename, so an interrupted install never
-	# leaves a cache that looks complete.
-	tmp=$(mktemp -d "$NPM_CACHE.new.XXXXXX")
-	npm install --no-audit --no-fund --silent --prefix "$tmp" "${NPM_PACKAGES[@]}" >"$WORK/npm.log" 2>&1 ||
-		{ rm -rf "$tmp"; missing_prerequisite "npm install ${NPM_PACKAGES[*]} failed (no registry?)"; }
-	rm -rf "$NPM_CACHE" && mv "$tmp" "$NPM_CACHE" || fail "cannot move the npm packages into $NPM_CACHE"
-fi
-MODULES=$NPM_CACHE/node_modules
+# ship_k8s.sh's YAML parser.
+source "$(dirname "$0")/k8s_modules.sh"
 
 # dashboard_facts FILE: checks the dashboard's shape and prints what its
 # queries ask for, one "metric NAME" or "label NAME" line each. Metric names
