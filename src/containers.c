@@ -292,8 +292,12 @@ void containers_join(struct container *ct, struct wproc *p)
 		at = &(*at)->next_member;
 	p->next_member = *at;
 	*at = p;
-	if (!ct->first_pid)
+	/* The container is named after its first process as it is now: one
+	 * that exec'd since is found again (procs.c) and joins again. */
+	if (ct->members == p) {
+		snprintf(ct->comm, sizeof ct->comm, "%s", p->comm);
 		ct->first_pid = p->pid;
+	}
 	ct->nprocs++;
 }
 
@@ -365,16 +369,6 @@ struct container *containers_event(struct containers *reg, uint32_t id, uint64_t
 		return ct;
 	}
 	return NULL;
-}
-
-const char *containers_first_comm(const struct container *ct)
-{
-	return ct->members ? ct->members->comm : ct->comm;
-}
-
-pid_t containers_first_pid(const struct container *ct)
-{
-	return ct->members ? ct->members->pid : ct->first_pid;
 }
 
 struct container *containers_find(const struct containers *reg, uint32_t id)

@@ -38,8 +38,9 @@ struct container {
 	uint32_t id;                 /* for the loop: unique while the sidecar runs */
 	struct cg_reader rd;
 	char cgpath[CG_PATH_MAX];
-	char comm[PROC_COMM_MAX];    /* of the first process seen, for logs */
-	pid_t first_pid;             /* that process, for file names */
+	char comm[PROC_COMM_MAX];    /* of its first process (lowest pid) as it was
+					when it last joined: logs, labels, file names */
+	pid_t first_pid;             /* that process */
 	struct wproc *members;       /* its processes, by pid (wproc.next_member) */
 	int nprocs;
 	uint64_t young_until_us;     /* until then its limit is re-read often */
@@ -103,12 +104,6 @@ void containers_check_oom(struct containers *reg, struct container *ct, uint64_t
 /* The container whose kernel event fired (its id), its event fds drained
  * and its OOM kills looked at; NULL if it is gone. */
 struct container *containers_event(struct containers *reg, uint32_t id, uint64_t now_us);
-
-/* The command name and pid of its first process as it is now (an exec
- * since the container was found shows), for file names and metric labels;
- * the first one seen when it has no member left. */
-const char *containers_first_comm(const struct container *ct);
-pid_t containers_first_pid(const struct container *ct);
 
 /* The container with this id, or NULL. */
 struct container *containers_find(const struct containers *reg, uint32_t id);

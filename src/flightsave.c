@@ -178,8 +178,8 @@ int flightsave_write(const struct settings *s, struct container *ct, const char 
 		host[0] = '\0';
 	host[sizeof host - 1] = '\0';
 	long millis = now.tv_nsec / 1000000;
-	const char *comm = containers_first_comm(ct);
-	pid_t pid = containers_first_pid(ct);
+	const char *comm = ct->comm;
+	pid_t pid = ct->first_pid;
 	int e = artifact_name(r->csv, sizeof r->csv, host, comm, pid, (int64_t)now.tv_sec, millis,
 			      level, ARTIFACT_FLIGHT_CSV);
 	if (!e)

@@ -279,7 +279,7 @@ static int render(struct promtext *pg, void *ctx)
 		r->read_ok = cg_read_usage(&r->ct->rd, &r->now) == 0 &&
 			     cg_read_working_set(&r->ct->rd, &r->now) == 0;
 		r->lab[0] = (struct promtext_label){"cgroup", r->ct->cgpath};
-		r->lab[1] = (struct promtext_label){"comm", containers_first_comm(r->ct)};
+		r->lab[1] = (struct promtext_label){"comm", r->ct->comm};
 		r->lab[2] = (struct promtext_label){"runtime", runtime_label(m->s, r->ct)};
 	}
 	int e = gauges(pg, rows, n);

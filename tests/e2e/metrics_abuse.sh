@@ -31,75 +31,7 @@ CPU_BOUND_MS=$((20 * TICK_MS))
 command -v python3 >/dev/null || missing_prerequisite "needs python3"
 command -v promtool >/dev/null || missing_prerequisite "needs promtool (Debian: prometheus)"
 
-cat >"$WORK/client.py" <<'EOF'
-import os, random, select, socket, sys, time
-
-PORT = int(sys.argv[2])
-TIMEOUT = 10
-
-def barrier():
-    """Python takes most of a second to start on a busy machine: the abusers
-    and the scraper start early, say so in READY, and act when WAIT_FOR
-    appears, so that they all act within milliseconds."""
-    if "READY" in os.environ:
-        open(os.environ["READY"], "w").close()
-    if "WAIT_FOR" in os.environ:
-        end = time.monotonic() + 30
-        while not os.path.exists(os.environ["WAIT_FOR"]):
-            if time.monotonic() > end:
-                sys.exit("barrier: nothing came")
-            time.sleep(0.005)
-
-def connect():
-    s = socket.create_connection(("127.0.0.1", PORT), timeout=TIMEOUT)
-    return s
-
-def read_all(s):
-    data = b""
-    while True:
-        try:
-            b = s.recv(65536)
-        except (ConnectionResetError, BrokenPipeError):
-            break
-        if not b:
-            break
-        data += b
-    return data
-
-def exchange(payload):
-    """Sends payload, reads to EOF. Returns the bytes received: none means the
-    connection was closed at once (every slot busy)."""
-    s = connect()
-    try:
-        try:
-            s.sendall(payload)
-        except (ConnectionResetError, BrokenPipeError):
-            pass
-        return read_all(s)
-    finally:
-        s.close()
-
-def parse(data):
-    head, _, body = data.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split()[1])
-    hdrs = {}
-    for l in lines[1:]:
-        k, _, v = l.partition(":")
-        hdrs[k.strip().lower()] = v.strip()
-    return status, hdrs, body
-
-def with_retry(payload, retry_s):
-    """Retries only a connection closed without a byte. Returns (data, tries)."""
-    end = time.monotonic() + retry_s
-    tries = 0
-    while True:
-        tries += 1
-        data = exchange(payload)
-        if data or time.monotonic() > end:
-            return data, tries
-        time.sleep(0.02)
-
+cat "$top_srcdir/tests/e2e/http_client.py" - >"$WORK/client.py" <<'EOF'
 def cmd_get(method, path, bodyfile, retry_s="0"):
     req = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: metrics_abuse\r\n\r\n"
     data, tries = with_retry(req.encode(), float(retry_s))
@@ -263,14 +195,14 @@ pass "healthz 200 ok, 404, 405, HEAD (no body, Content-Length), 1 MiB line 414, 
 abuser() { # NAME CMD...: in the background, its output in NAME.log
 	local name=$1
 	shift
-	READY=$WORK/ready.$name WAIT_FOR=${WAIT_FOR:-$WORK/opened} OPENED=$WORK/opened \
+	READY=$WORK/ready.$name GO=${GO:-$WORK/opened} OPENED=$WORK/opened \
 		client "$@" >"$WORK/$name.log" 2>&1 &
 	PIDS+=("$!")
 	ABUSER_PIDS[$name]=$!
 }
 declare -A ABUSER_PIDS
 phase clients start
-WAIT_FOR=$WORK/go abuser idle idle 200 20
+GO=$WORK/go abuser idle idle 200 20
 abuser slowloris slowloris 20
 abuser bigline status bigline 20
 abuser garbage status garbage 20

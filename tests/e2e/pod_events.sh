@@ -26,7 +26,7 @@ import json, os, sys
 d, first = sys.argv[1], int(sys.argv[2])
 bound = int(sys.argv[3]) if len(sys.argv) > 3 else None
 names = sorted(os.listdir(d))
-extra = [n for n in names if n.startswith("events") and n not in ("events.jsonl", "events.jsonl.1")]
+extra = [n for n in names if n.startswith("events.jsonl") and n not in ("events.jsonl", "events.jsonl.1")]
 if extra:
     sys.exit("unexpected files: %s" % extra)
 seq, boot = None, None
