@@ -34,8 +34,13 @@ sleep_host=$(procs_of "$app_cg" sleep)
 three_repeats() { [ "$(grep -c SIGUSR2 "$WORK/rec/compat" 2>/dev/null)" -ge 3 ]; }
 wait_for 40 three_repeats || fail "memhog did not get SIGUSR2 three times: $(cat "$WORK/rec/compat" 2>/dev/null)"
 [ "$(awk '{print $1}' "$WORK/rec/compat" | head -n 1)" = SIGUSR1 ] || fail "the first signal was not SIGUSR1: $(cat "$WORK/rec/compat")"
-# The repeats: never closer than COOLDOWN (1 s), by memhog's own clock.
-awk '$1 == "SIGUSR2" { if (last && $3 - last < 1000) { print "gap " $3 - last " ms"; bad = 1 } last = $3 }
+# The repeats: not closer than COOLDOWN (1 s), by memhog's own clock. The
+# sidecar keeps COOLDOWN between its decisions; a signal goes out a moment
+# after its decision (the read, the log line, the first one also the
+# process's classification) and is handled when memhog next runs, so two
+# receipts can be a few ms closer than the decisions were (999 ms seen on a
+# busy machine). Receipts 100 ms closer than COOLDOWN are allowed for that.
+awk '$1 == "SIGUSR2" { if (last && $3 - last < 900) { print "gap " $3 - last " ms"; bad = 1 } last = $3 }
 	END { exit bad }' "$WORK/rec/compat" >"$WORK/gaps" || fail "SIGUSR2 repeated faster than COOLDOWN=1s: $(cat "$WORK/gaps")"
 log_has "$WORK/compat.log" event=signal_sent comm=memhog signal=SIGUSR2 repeat=true || fail "no repeat=true line"
 # sleep got SIGUSR1 (no handler: it dies of it), as oomhero would have it.
@@ -50,7 +55,7 @@ log_has "$WORK/compat.log" event=start warning=65% critical=90% metric=usage int
 	fail "start line: $(grep event=start "$WORK/compat.log")"
 log_has "$WORK/compat.log" event=level metric=usage || fail "levels not measured on usage"
 pod down "$POD"
-pass "oomhero's pod (65/90) with its behaviour: SIGUSR1, SIGUSR2 $(grep -c SIGUSR2 "$WORK/rec/compat") times at least 1 s apart, the handler-less sleep signalled"
+pass "oomhero's pod (65/90) with its behaviour: SIGUSR1, SIGUSR2 $(grep -c SIGUSR2 "$WORK/rec/compat") times at least 0.9 s apart by its clock (COOLDOWN=1s), the handler-less sleep signalled"
 
 # 2. WARNING equal to CRITICAL: the critical level only.
 pod_up equal
