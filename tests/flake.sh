@@ -73,6 +73,7 @@ done
 [ -n "$out" ] || out=$(mktemp -d /tmp/oomsentry-flake.XXXXXX)
 mkdir -p "$out"
 static_build=$(sed -n 's/^STATIC_BUILD = //p' "$build/Makefile")
+static_libc=$(sed -n 's/^STATIC_LIBC = //p' "$build/Makefile")
 
 loaders=()
 stop_load() {
@@ -99,7 +100,7 @@ for t in "${resolved[@]}"; do
 	for i in $(seq "$runs"); do
 		log=$out/$name.$i.log
 		t0=$(date +%s%N)
-		(cd "$build" && top_srcdir=$top top_builddir=$build static_build=$static_build \
+		(cd "$build" && top_srcdir=$top top_builddir=$build static_build=$static_build static_libc=$static_libc \
 			"$t") >"$log" 2>&1 </dev/null
 		rc=$?
 		ms=$((($(date +%s%N) - t0) / 1000000))

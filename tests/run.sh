@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of oomsentry: the Check unit tests, the same unit tests built
 # with ASan+UBSan, the end-to-end tests against real processes, cgroups and
-# namespaces, the fuzz harnesses for 10 s each, and make distcheck. Meant for
-# root on Debian 12; installs what it needs with apt-get.
+# namespaces, the fuzz harnesses for 10 s each, and make distcheck. The
+# static programs are built on musl (the default) and on glibc (the fallback).
+# Meant for root on Debian 12; installs what it needs with apt-get.
 #
 #   ./tests/run.sh            everything
 #   KEEP_BUILD=1 ./tests/run.sh   reuse the build directories of an earlier run
@@ -83,6 +84,20 @@ run_build() {
 	fi
 	return 0
 }
+
+echo "== the static programs on glibc, the fallback of the musl default"
+# tests/e2e/static.sh checks these beside the main build's (musl) ones.
+if (
+	mkdir -p _build/glibc && cd _build/glibc &&
+	{ { [ -f Makefile ] && [ -n "${KEEP_BUILD:-}" ]; } ||
+		"$top/configure" -q --enable-werror --with-static-libc=glibc; } &&
+	make -s -j"$jobs" src/oomsentry tools/oomsentry-copy
+); then
+	export STATIC_FALLBACK_BUILD=$top/_build/glibc
+else
+	echo "run.sh: the glibc build of the static programs failed" >&2
+	status=1
+fi
 
 echo "== build and every test (static binary)"
 run_build _build/main

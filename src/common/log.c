@@ -358,12 +358,30 @@ void log_bool(struct log_line *l, const char *key, bool value)
 	append_raw_value(l, key, value ? "true" : "false");
 }
 
+/* strerror_r comes in two kinds: GNU's (glibc) returns the message, possibly
+ * not in buf; XSI's (musl) fills buf and returns 0. The sidecar is built
+ * against either, so its return type picks the reading. */
+__attribute__((unused)) static const char *gnu_strerror_text(char *msg, const char *buf)
+{
+	(void)buf;
+	return msg;
+}
+
+__attribute__((unused)) static const char *xsi_strerror_text(int r, const char *buf)
+{
+	return r == 0 ? buf : "unknown error";
+}
+
+#define STRERROR_TEXT(err, buf)                                                                    \
+	_Generic(strerror_r((err), (buf), sizeof(buf)),                                            \
+		char *: gnu_strerror_text,                                                         \
+		int: xsi_strerror_text)(strerror_r((err), (buf), sizeof(buf)), (buf))
+
 void log_errno(struct log_line *l, int err)
 {
 	int saved = errno;
 	char buf[128];
-	/* GNU strerror_r returns the message, possibly not in buf. */
-	const char *msg = strerror_r(err, buf, sizeof buf);
+	const char *msg = STRERROR_TEXT(err, buf);
 	log_str(l, "error", msg);
 	errno = saved;
 }
