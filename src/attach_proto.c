@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
-#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Appends s and its NUL. */
@@ -80,25 +80,29 @@ static const char *line_value(const char *buf, const char *key)
 	return NULL;
 }
 
-/* One tab- or space-separated decimal of a status line into *out; p moves
- * past it. Returns 1, 0 at the end of the line, -EINVAL on garbage. */
-static int next_decimal(const char **p, unsigned long *out)
+/* The blank-separated decimals of a status line (p: after its key), up to
+ * max of them, into v. Returns how many, or -EINVAL when the line holds
+ * anything else, more than max, or a number past 32 bits. sscanf reads a
+ * copy of the line that holds only blanks and digits, so that %llu can
+ * neither skip the newline into the next line nor take a sign; %10llu
+ * cannot overflow, and a longer number shows by the digit that follows. */
+static int status_numbers(const char *p, unsigned long long *v, int max)
 {
-	const char *s = *p;
-	while (*s == '\t' || *s == ' ')
-		s++;
-	if (*s == '\n' || *s == '\0')
-		return 0;
-	if (*s < '0' || *s > '9')
+	char line[512]; /* NSpid: 33 pids at most (32 nested namespaces) */
+	size_t n = strcspn(p, "\n");
+	if (n >= sizeof line || strspn(p, "\t 0123456789") < n)
 		return -EINVAL;
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || (*end != '\t' && *end != ' ' && *end != '\n' && *end != '\0'))
-		return -EINVAL;
-	*out = v;
-	*p = end;
-	return 1;
+	memcpy(line, p, n);
+	line[n] = '\0';
+	int count = 0, off = 0, used;
+	unsigned long long x;
+	for (; sscanf(line + off, "%10llu%n", &x, &used) == 1; off += used) {
+		char next = line[off + used];
+		if (count == max || x > UINT32_MAX || (next >= '0' && next <= '9'))
+			return -EINVAL;
+		v[count++] = x;
+	}
+	return count;
 }
 
 int attach_parse_status(const char *buf, struct attach_ids *out)
@@ -107,71 +111,65 @@ int attach_parse_status(const char *buf, struct attach_ids *out)
 	/* "NSpid:\t4123\t1": one pid per nested namespace, the innermost last. */
 	const char *p = line_value(buf, "NSpid:");
 	if (p) {
-		unsigned long v;
-		int r, n = 0;
-		while ((r = next_decimal(&p, &v)) == 1) {
-			if (v == 0 || v > INT32_MAX)
-				return -EINVAL;
-			out->nspid = (pid_t)v;
-			n++;
-		}
-		if (r < 0 || n == 0)
+		unsigned long long pids[64];
+		int n = status_numbers(p, pids, 64);
+		if (n <= 0)
 			return -EINVAL;
+		for (int i = 0; i < n; i++)
+			if (pids[i] == 0 || pids[i] > INT32_MAX)
+				return -EINVAL;
+		out->nspid = (pid_t)pids[n - 1];
 	}
 	/* "Gid:\treal\teffective\tsaved\tfs" */
 	p = line_value(buf, "Gid:");
-	unsigned long ids[2];
-	if (!p || next_decimal(&p, &ids[0]) != 1 || next_decimal(&p, &ids[1]) != 1 ||
-	    ids[1] > UINT32_MAX)
+	unsigned long long ids[4];
+	if (!p || status_numbers(p, ids, 4) < 2)
 		return -EINVAL;
 	out->egid = (gid_t)ids[1];
 	return 0;
 }
 
-/* Digits, then at least one blank. Returns the position after the blanks,
- * or 0 if there are no digits. */
-static size_t skip_number(const char *b, size_t len, size_t i)
-{
-	size_t start = i;
-	while (i < len && b[i] >= '0' && b[i] <= '9')
-		i++;
-	if (i == start || i >= len || b[i] != ' ')
-		return 0;
-	while (i < len && b[i] == ' ')
-		i++;
-	return i;
-}
+/* The longest histogram line read whole: the row's blanks and numbers (some
+ * 40 bytes from HotSpot) and a class name longer than runtime_act.c keeps. */
+#define HISTOGRAM_LINE_MAX 512
 
 size_t attach_histogram_top(const char *buf, size_t len, char *cls, size_t size)
 {
-	/* The row starts a line: blanks, "1:", blanks. Hand-rolled rather than
-	 * sscanf, which costs the static sidecar about 90 KiB. */
-	for (size_t line = 0; line < len;) {
-		size_t i = line;
-		while (i < len && buf[i] == ' ')
-			i++;
-		if (i + 2 < len && buf[i] == '1' && buf[i + 1] == ':' && buf[i + 2] == ' ') {
-			i += 2;
-			while (i < len && buf[i] == ' ')
-				i++;
-			i = skip_number(buf, len, i);      /* #instances */
-			i = i ? skip_number(buf, len, i) : 0; /* #bytes */
-			if (!i)
+	for (size_t start = 0; start < len;) {
+		const char *nl = memchr(buf + start, '\n', len - start);
+		size_t end = nl ? (size_t)(nl - buf) : len;
+		/* sscanf reads a NUL-terminated copy of the line: buf is not
+		 * terminated, and a NUL in it ends the copy's text as it ends a
+		 * class name. */
+		char line[HISTOGRAM_LINE_MAX];
+		size_t n = end - start;
+		bool whole = n < sizeof line;
+		if (!whole)
+			n = sizeof line - 1;
+		memcpy(line, buf + start, n);
+		line[n] = '\0';
+		/* The row starts a line: spaces, "1:", spaces. Then #instances
+		 * and #bytes, each followed by spaces, and the class name, which
+		 * ends at a blank, any control byte or DEL. [ ] and [0-9], not
+		 * " " and %u, which would also take tabs, line ends and signs. */
+		const char *row = line + strspn(line, " ");
+		if (strncmp(row, "1: ", 3) == 0) {
+			int at = -1, stop = -1;
+			sscanf(row, "1:%*[ ]%*[0-9]%*[ ]%*[0-9]%*[ ]%n%*[^\x01-\x20\x7f]%n", &at,
+			       &stop);
+			/* A name that runs to the end of a cut copy may go on. */
+			if (stop < 0 || (!whole && row + stop == line + n))
 				return 0;
-			size_t n = 0;
-			/* The name ends at a blank or any control byte (NUL included). */
-			while (i + n < len && (unsigned char)buf[i + n] > ' ' && buf[i + n] != 0x7f)
-				n++;
-			if (!n || n >= size)
+			size_t k = (size_t)(stop - at);
+			if (k >= size)
 				return 0;
-			memcpy(cls, buf + i, n);
-			cls[n] = '\0';
-			return n;
+			memcpy(cls, row + at, k);
+			cls[k] = '\0';
+			return k;
 		}
-		const char *nl = memchr(buf + line, '\n', len - line);
 		if (!nl)
 			break;
-		line = (size_t)(nl - buf) + 1;
+		start = end + 1;
 	}
 	return 0;
 }

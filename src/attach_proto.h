@@ -52,7 +52,8 @@ struct attach_ids {
 	gid_t egid;    /* the effective gid, second field of "Gid:" */
 };
 /* Returns 0, or -EINVAL when a Gid line is missing or either line is
- * garbled. buf is NUL-terminated. */
+ * garbled: anything but blank-separated decimals of 32 bits (a Gid line of
+ * 2 to 4, an NSpid line of 1 to 64 in 1..INT32_MAX). buf is NUL-terminated. */
 int attach_parse_status(const char *buf, struct attach_ids *out);
 
 /* The class in the first row of GC.class_histogram's output (buf, len;
@@ -60,8 +61,11 @@ int attach_parse_status(const char *buf, struct attach_ids *out);
  *    num     #instances         #bytes  class name (module)
  *   -------------------------------------------------------
  *      1:        102400      107374592  [B (java.base@17.0.15)
- * Copies "[B" into cls and returns its length; 0 when there is no such row
- * or the name does not fit in size - 1 bytes. */
+ * The row is the line that starts with spaces and "1: ", then spaces,
+ * #instances and #bytes each followed by spaces; the name ends at a blank,
+ * any control byte (NUL included) or DEL, or at len. Copies "[B" into cls
+ * and returns its length; 0 when there is no such row, the row is garbled,
+ * or the name does not fit in size - 1 bytes (nor in a row's first 511). */
 size_t attach_histogram_top(const char *buf, size_t len, char *cls, size_t size);
 
 #endif

@@ -93,6 +93,31 @@ static int parse_hex_line(const char *buf, const char *key, uint64_t *out)
 	return 0;
 }
 
+/* The blank-separated decimals of a status line (p: after its key), up to
+ * max of them, into v. Returns how many, or -EINVAL when the line holds
+ * anything else, more than max, or a number past 32 bits. sscanf reads a
+ * copy of the line that holds only blanks and digits, so that %llu can
+ * neither skip the newline into the next line nor take a sign; %10llu
+ * cannot overflow, and a longer number shows by the digit that follows. */
+static int status_numbers(const char *p, unsigned long long *v, int max)
+{
+	char line[64]; /* "Uid:" has four of ten digits at most */
+	size_t n = strcspn(p, "\n");
+	if (n >= sizeof line || strspn(p, "\t 0123456789") < n)
+		return -EINVAL;
+	memcpy(line, p, n);
+	line[n] = '\0';
+	int count = 0, off = 0, used;
+	unsigned long long x;
+	for (; sscanf(line + off, "%10llu%n", &x, &used) == 1; off += used) {
+		char next = line[off + used];
+		if (count == max || x > UINT32_MAX || (next >= '0' && next <= '9'))
+			return -EINVAL;
+		v[count++] = x;
+	}
+	return count;
+}
+
 int proc_parse_status(const char *buf, struct proc_status *out)
 {
 	memset(out, 0, sizeof *out);
@@ -100,31 +125,14 @@ int proc_parse_status(const char *buf, struct proc_status *out)
 	    parse_hex_line(buf, "SigIgn:", &out->sig_ignored) ||
 	    parse_hex_line(buf, "SigBlk:", &out->sig_blocked))
 		return -EINVAL;
-	/* "Uid:\treal\teffective\tsaved\tfs" (strtoul, not sscanf: sscanf alone
-	 * would add 40 KiB to the static binary). */
+	/* "Uid:\treal\teffective\tsaved\tfs" */
 	const char *u = strstr(buf, "\nUid:");
-	if (u) {
-		const char *p = u + 5;
-		unsigned long ids[3];
-		int n = 0;
-		for (; n < 3; n++) {
-			while (*p == ' ' || *p == '\t')
-				p++;
-			if (!isdigit((unsigned char)*p))
-				break;
-			char *end;
-			errno = 0;
-			ids[n] = strtoul(p, &end, 10);
-			if (errno)
-				break;
-			p = end;
-		}
-		if (n == 3) {
-			out->uid_real = (uid_t)ids[0];
-			out->uid_effective = (uid_t)ids[1];
-			out->uid_saved = (uid_t)ids[2];
-			out->has_uid = true;
-		}
+	unsigned long long ids[4];
+	if (u && status_numbers(u + 5, ids, 4) >= 3) {
+		out->uid_real = (uid_t)ids[0];
+		out->uid_effective = (uid_t)ids[1];
+		out->uid_saved = (uid_t)ids[2];
+		out->has_uid = true;
 	}
 	return 0;
 }

@@ -27,7 +27,7 @@ struct proc_status {
 	uint64_t sig_ignored;     /* SigIgn */
 	uint64_t sig_blocked;     /* SigBlk (of the main thread) */
 	uid_t uid_real, uid_effective, uid_saved;
-	bool has_uid;
+	bool has_uid;             /* a Uid: line of 3 or 4 blank-separated uids */
 };
 
 /* Returns 0 or -EINVAL. comm may hold spaces and ')' characters. */

@@ -203,14 +203,11 @@ static int process_page(struct promtext *pg, const struct sidecar_metrics *m)
 			"User and system CPU time of the sidecar, in seconds.", NULL, 0,
 			(double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
 				((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / 1e6));
-	/* statm: "size resident shared ..." in pages. Read with strtoull, not
-	 * scanf: the static binary would carry glibc's scanf for this alone. */
+	/* statm: "size resident shared ..." in pages. */
 	char statm[128];
+	unsigned long long vm_pages, rss_pages;
 	ssize_t len = proc_read("/proc", getpid(), "statm", statm, sizeof statm);
-	if (len > 0) {
-		char *end;
-		unsigned long long vm_pages = strtoull(statm, &end, 10);
-		unsigned long long rss_pages = strtoull(end, NULL, 10);
+	if (len > 0 && sscanf(statm, "%llu %llu", &vm_pages, &rss_pages) == 2) {
 		double page = (double)sysconf(_SC_PAGESIZE);
 		TRY(one(pg, "process_resident_memory_bytes", PROMTEXT_GAUGE,
 			"Resident memory of the sidecar.", NULL, 0, (double)rss_pages * page));

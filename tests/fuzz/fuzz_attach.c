@@ -114,6 +114,9 @@ static void check_histogram(const uint8_t *data, size_t size)
 	if (n) {
 		FUZZ_CHECK(cls[n] == '\0' && strlen(cls) == n, "class name not terminated");
 		FUZZ_CHECK(memmem(buf, size, cls, n) != NULL, "class name not in the input");
+		for (size_t i = 0; i < n; i++)
+			FUZZ_CHECK((unsigned char)cls[i] > ' ' && cls[i] != 0x7f,
+				   "byte %#x in the class name", (unsigned char)cls[i]);
 	}
 	free(buf);
 }

@@ -226,9 +226,36 @@ START_TEST(status_ids)
 		"NSpid:\t-5\nGid:\t1\t1\n",
 		"NSpid:\t2147483648\nGid:\t1\t1\n",
 		"NSpid:\t5x\nGid:\t1\t1\n",
+		"NSpid:\t+5\nGid:\t1\t1\n",                 /* signs */
+		"Gid:\t1\t-1\n",
+		"Gid:\t1\t+1\n",
+		"Gid:\t1\n2\n",                           /* not on the next line */
+		"Gid:\t1\t\n\t2\n",
+		"NSpid:\t\n5\nGid:\t1\t1\n",
+		"Gid:\t1\t99999999999999999999999\n",      /* past 64 bits */
+		"Gid:\t12345678901\t1\n",                  /* 11 digits */
+		"Gid:\t1\t2\t3\t4\t5\n",                    /* more than four */
+		"Gid:\t1\t2\tx\t4\n",
+		"Gid:\t1\t2\r\n",
+		"NSpid:\t5\t0\nGid:\t1\t1\n",              /* 0 in any place */
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
 		ck_assert_msg(attach_parse_status(bad[i], &ids) == -EINVAL, "case %zu", i);
+
+	/* Spaces count as blanks; the largest values; the deepest nesting. */
+	ck_assert_int_eq(attach_parse_status("NSpid: 7  8 \nGid: 1 4294967295 3 4\n", &ids), 0);
+	ck_assert_int_eq(ids.nspid, 8);
+	ck_assert_uint_eq(ids.egid, 4294967295u);
+	ck_assert_int_eq(attach_parse_status("NSpid:\t2147483647\nGid:\t0000000001\t0\n", &ids),
+			 0);
+	ck_assert_int_eq(ids.nspid, 2147483647);
+	ck_assert_uint_eq(ids.egid, 0);
+	char deep[512] = "NSpid:";
+	for (int i = 0; i < 33; i++)
+		snprintf(deep + strlen(deep), sizeof deep - strlen(deep), "\t%d", 1000000000 + i);
+	strcat(deep, "\nGid:\t1\t2\n");
+	ck_assert_int_eq(attach_parse_status(deep, &ids), 0);
+	ck_assert_int_eq(ids.nspid, 1000000032);
 }
 END_TEST
 
@@ -915,6 +942,72 @@ START_TEST(histogram_top_row)
 }
 END_TEST
 
+/* What ends a name, what is not a row, and lines sscanf must not see past. */
+START_TEST(histogram_top_edges)
+{
+	char cls[256];
+	static const struct {
+		const char *in;
+		size_t len; /* 0: strlen */
+		const char *want; /* NULL: no class */
+	} cases[] = {
+		{"   1: 5 6 Fo\x7fo", 0, "Fo"},
+		{"   1: 5 6 Fo\x1bo", 0, "Fo"},
+		{"   1: 5 6 Fo\to", 0, "Fo"},
+		{"   1: 5 6 Fo\0o", 14, "Fo"},         /* NUL in the name */
+		{"   1: 5 6 \xc3\x9cml\xc3\xa4ut (m)", 0, "\xc3\x9cml\xc3\xa4ut"}, /* UTF-8 */
+		{"1: 5 6 Foo", 0, "Foo"},              /* no leading spaces */
+		{"   1: 123456789012345678901234567890 6 Foo", 0, "Foo"}, /* any length */
+		{"head\0er\n   1: 5 6 Foo\n", 22, "Foo"}, /* NUL on an earlier line */
+		{"   2: 1 1 A\r\n   1: 5 6 Foo\r\n", 0, "Foo"},
+		{"   1: 5 6 \x01" "Foo", 0, NULL},          /* empty name */
+		{"   1: 5 6 \x7f", 0, NULL},
+		{"\t1: 5 6 Foo", 0, NULL},               /* spaces only */
+		{"   1:\t5 6 Foo", 0, NULL},
+		{"   1: 5\t6 Foo", 0, NULL},
+		{"   1: 5 6\tFoo", 0, NULL},
+		{"   1: +5 6 Foo", 0, NULL},             /* no signs */
+		{"   1: 5 -6 Foo", 0, NULL},
+		{"   1: 5\n 6 Foo", 0, NULL},            /* one line */
+		{"   1: 5 6\nFoo", 0, NULL},
+		{"   1: 5 6 \nFoo", 0, NULL},
+		{"   1: 5\0 6 Foo", 14, NULL},
+		{" \0 1: 5 6 Foo", 13, NULL},
+		{"   1: x 6 Foo\n   1: 5 6 Bar\n", 0, NULL}, /* the first row decides */
+	};
+	for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+		size_t len = cases[k].len ? cases[k].len : strlen(cases[k].in);
+		memset(cls, 0, sizeof cls);
+		size_t n = attach_histogram_top(cases[k].in, len, cls, sizeof cls);
+		if (cases[k].want) {
+			ck_assert_msg(n == strlen(cases[k].want) && strcmp(cls, cases[k].want) == 0,
+				      "case %zu: %zu \"%s\"", k, n, cls);
+		} else {
+			ck_assert_msg(n == 0, "case %zu gave \"%s\"", k, cls);
+		}
+	}
+
+	/* A name of size - 1 bytes fits, one of size does not; long lines
+	 * before the row are skipped whole. */
+	static char big[4096];
+	memset(big, 'x', 1000);
+	size_t at = 1000;
+	at += (size_t)sprintf(big + at, "\n   1:        103552      107581224  ");
+	memset(big + at, 'C', 255);
+	at += 255;
+	memcpy(big + at, " (m)\n", 5);
+	at += 5;
+	ck_assert_uint_eq(attach_histogram_top(big, at, cls, 256), 255);
+	ck_assert_uint_eq(strspn(cls, "C"), 255);
+	ck_assert_uint_eq(attach_histogram_top(big, at, cls, 255), 0);
+	/* A row longer than 511 bytes whose name runs past them: no name. */
+	char wide[1024];
+	memset(big + at - 5, 'C', 400);
+	memcpy(big + at + 395, " (m)\n", 5);
+	ck_assert_uint_eq(attach_histogram_top(big, at + 400, wide, sizeof wide), 0);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("attach");
@@ -925,6 +1018,7 @@ static Suite *make_suite(void)
 	tcase_add_test(proto, status_edges);
 	tcase_add_test(proto, status_ids);
 	tcase_add_test(proto, histogram_top_row);
+	tcase_add_test(proto, histogram_top_edges);
 	suite_add_tcase(s, proto);
 
 	TCase *io = tcase_create("fake_jvm");

@@ -106,6 +106,52 @@ START_TEST(status_masks)
 }
 END_TEST
 
+/* The Uid line: three or four blank-separated uids, or none at all (a
+ * garbled Uid line is not an error: the masks are what the scan needs). */
+START_TEST(status_uids)
+{
+	static const char sigs[] = "SigBlk:\t0\nSigIgn:\t0\nSigCgt:\t0\n";
+	static const struct {
+		const char *uid_line;
+		bool has;
+		uid_t real, effective, saved;
+	} cases[] = {
+		{"Uid:\t0\t0\t0\t0\n", true, 0, 0, 0},
+		{"Uid: 1 2 3 4\n", true, 1, 2, 3},
+		{"Uid:\t1\t2\t3\n", true, 1, 2, 3},
+		{"Uid:\t1\t2\t3", true, 1, 2, 3}, /* the last line */
+		{"Uid:\t 4294967295\t65534 \t007\t1\t\n", true, 4294967295u, 65534, 7},
+		{"Uid:\t1\t2\n", false, 0, 0, 0},
+		{"Uid:\t1\t2\n3\t4\n", false, 0, 0, 0}, /* not on the next line */
+		{"Uid:\t1\t2\t\n3\n", false, 0, 0, 0},
+		{"Uid:\n1\t2\t3\n", false, 0, 0, 0},
+		{"Uid:\t-1\t2\t3\t4\n", false, 0, 0, 0}, /* no signs */
+		{"Uid:\t1\t+2\t3\t4\n", false, 0, 0, 0},
+		{"Uid:\t1\t2\tx\t4\n", false, 0, 0, 0},
+		{"Uid:\t1x\t2\t3\t4\n", false, 0, 0, 0},
+		{"Uid:\t1\t2\t3\t4\t5\n", false, 0, 0, 0}, /* more than four */
+		{"Uid:\t4294967296\t2\t3\t4\n", false, 0, 0, 0}, /* past uid_t */
+		{"Uid:\t12345678901\t2\t3\t4\n", false, 0, 0, 0},
+		{"Uid:\t99999999999999999999999\t2\t3\t4\n", false, 0, 0, 0},
+		{"Uid:\t1\t2\t3\t4\r\n", false, 0, 0, 0},
+		{"XUid:\t1\t2\t3\t4\n", false, 0, 0, 0}, /* not at a line's start */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char buf[256];
+		snprintf(buf, sizeof buf, "Name:\tx\n%s%s", sigs, cases[i].uid_line);
+		struct proc_status st;
+		ck_assert_int_eq(proc_parse_status(buf, &st), 0);
+		ck_assert_msg(st.has_uid == cases[i].has, "case %zu: has_uid %d", i, st.has_uid);
+		if (!cases[i].has)
+			continue;
+		ck_assert_msg(st.uid_real == cases[i].real && st.uid_effective == cases[i].effective &&
+				      st.uid_saved == cases[i].saved,
+			      "case %zu: %u %u %u", i, (unsigned)st.uid_real,
+			      (unsigned)st.uid_effective, (unsigned)st.uid_saved);
+	}
+}
+END_TEST
+
 /* The real thing: our own status says we catch what we installed. */
 START_TEST(status_of_self)
 {
@@ -203,6 +249,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, stat_kinds);
 	tcase_add_test(tc, stat_garbage);
 	tcase_add_test(tc, status_masks);
+	tcase_add_test(tc, status_uids);
 	tcase_add_test(tc, status_of_self);
 	tcase_add_test(tc, list_fixture_pids);
 	tcase_add_test(tc, list_real_proc_has_self);
