@@ -407,9 +407,7 @@ const char *http_req_canned_body(int status)
 }
 
 /* "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n" (RFC 9110 5.6.7's IMF-fixdate),
- * or "" when now_s < 0 or past the year 9999 (the date's four digits).
- * utc_format spells it with gmtime_r and strftime, whose day and month names
- * are HTTP's in the "C" locale, which the sidecar never leaves. */
+ * or "" when now_s < 0 or past the year 9999 (the date's four digits). */
 static void format_date(char *out, size_t size, int64_t now_s)
 {
 	out[0] = '\0';

