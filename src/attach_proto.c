@@ -1,4 +1,5 @@
 #include "attach_proto.h"
+#include "procscan.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -80,31 +81,6 @@ static const char *line_value(const char *buf, const char *key)
 	return NULL;
 }
 
-/* The blank-separated decimals of a status line (p: after its key), up to
- * max of them, into v. Returns how many, or -EINVAL when the line holds
- * anything else, more than max, or a number past 32 bits. sscanf reads a
- * copy of the line that holds only blanks and digits, so that %llu can
- * neither skip the newline into the next line nor take a sign; %10llu
- * cannot overflow, and a longer number shows by the digit that follows. */
-static int status_numbers(const char *p, unsigned long long *v, int max)
-{
-	char line[512]; /* NSpid: 33 pids at most (32 nested namespaces) */
-	size_t n = strcspn(p, "\n");
-	if (n >= sizeof line || strspn(p, "\t 0123456789") < n)
-		return -EINVAL;
-	memcpy(line, p, n);
-	line[n] = '\0';
-	int count = 0, off = 0, used;
-	unsigned long long x;
-	for (; sscanf(line + off, "%10llu%n", &x, &used) == 1; off += used) {
-		char next = line[off + used];
-		if (count == max || x > UINT32_MAX || (next >= '0' && next <= '9'))
-			return -EINVAL;
-		v[count++] = x;
-	}
-	return count;
-}
-
 int attach_parse_status(const char *buf, struct attach_ids *out)
 {
 	out->nspid = 0;
@@ -112,7 +88,7 @@ int attach_parse_status(const char *buf, struct attach_ids *out)
 	const char *p = line_value(buf, "NSpid:");
 	if (p) {
 		unsigned long long pids[64];
-		int n = status_numbers(p, pids, 64);
+		int n = proc_status_numbers(p, pids, 64);
 		if (n <= 0)
 			return -EINVAL;
 		for (int i = 0; i < n; i++)
@@ -123,7 +99,7 @@ int attach_parse_status(const char *buf, struct attach_ids *out)
 	/* "Gid:\treal\teffective\tsaved\tfs" */
 	p = line_value(buf, "Gid:");
 	unsigned long long ids[4];
-	if (!p || status_numbers(p, ids, 4) < 2)
+	if (!p || proc_status_numbers(p, ids, 4) < 2)
 		return -EINVAL;
 	out->egid = (gid_t)ids[1];
 	return 0;

@@ -93,15 +93,13 @@ static int parse_hex_line(const char *buf, const char *key, uint64_t *out)
 	return 0;
 }
 
-/* The blank-separated decimals of a status line (p: after its key), up to
- * max of them, into v. Returns how many, or -EINVAL when the line holds
- * anything else, more than max, or a number past 32 bits. sscanf reads a
- * copy of the line that holds only blanks and digits, so that %llu can
- * neither skip the newline into the next line nor take a sign; %10llu
- * cannot overflow, and a longer number shows by the digit that follows. */
-static int status_numbers(const char *p, unsigned long long *v, int max)
+/* sscanf reads a copy of the line that holds only blanks and digits, so
+ * that %llu can neither skip the newline into the next line nor take a sign;
+ * %10llu cannot overflow, and a longer number shows by the digit that
+ * follows. */
+int proc_status_numbers(const char *p, unsigned long long *v, int max)
 {
-	char line[64]; /* "Uid:" has four of ten digits at most */
+	char line[512]; /* NSpid: 33 pids at most (32 nested namespaces) */
 	size_t n = strcspn(p, "\n");
 	if (n >= sizeof line || strspn(p, "\t 0123456789") < n)
 		return -EINVAL;
@@ -128,7 +126,7 @@ int proc_parse_status(const char *buf, struct proc_status *out)
 	/* "Uid:\treal\teffective\tsaved\tfs" */
 	const char *u = strstr(buf, "\nUid:");
 	unsigned long long ids[4];
-	if (u && status_numbers(u + 5, ids, 4) >= 3) {
+	if (u && proc_status_numbers(u + 5, ids, 4) >= 3) {
 		out->uid_real = (uid_t)ids[0];
 		out->uid_effective = (uid_t)ids[1];
 		out->uid_saved = (uid_t)ids[2];

@@ -35,6 +35,12 @@ int proc_parse_stat(const char *buf, struct proc_stat *out);
 /* Returns 0 or -EINVAL (a Sig* line missing or garbled). */
 int proc_parse_status(const char *buf, struct proc_status *out);
 
+/* The blank-separated decimals of a status line ("Uid:", "Gid:", "NSpid:";
+ * p: after the key), up to max of them, into v. Returns how many, or -EINVAL
+ * when the line holds anything else, more than max, is longer than 511
+ * bytes, or has a number past 32 bits. */
+int proc_status_numbers(const char *p, unsigned long long *v, int max);
+
 static inline bool proc_sig_in(uint64_t mask, int signo)
 {
 	return signo >= 1 && signo <= 64 && (mask >> (signo - 1)) & 1;
