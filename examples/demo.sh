@@ -67,7 +67,7 @@ echo "${bold}oomsentry demo${plain}: a leaking app, the oomsentry sidecar and li
 
 # --- 1. packages -------------------------------------------------------------
 packages=(build-essential autoconf automake libtool pkg-config libcap-dev libinih-dev check
-	libjemalloc2 libjemalloc-dev util-linux mount libcurl4-openssl-dev zlib1g-dev libssl-dev)
+	libjemalloc2 libjemalloc-dev util-linux mount libcurl4-openssl-dev zlib1g-dev libssl-dev musl-tools)
 if [ -z "$build" ]; then
 	step "1. Packages"
 	missing=()
@@ -93,7 +93,7 @@ if [ -z "$build" ]; then
 			{ [ -f Makefile ] || "$top/configure" -q; } &&
 			make -s -j"$(nproc)" >/dev/null
 	) || die "the build failed"
-	say "built in $(($(date +%s) - b0)) s: src/oomsentry (static), examples/leaky, tests/pod/pause"
+	say "built in $(($(date +%s) - b0)) s: src/oomsentry (static, $(sed -n 's/^STATIC_LIBC = //p' "$build/Makefile")), examples/leaky, tests/pod/pause"
 else
 	step "1-2. Packages and build: using the build in $build"
 fi
