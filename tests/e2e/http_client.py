@@ -49,6 +49,29 @@ def exchange(payload):
     finally:
         s.close()
 
+def trickle(s, msg, running):
+    """Sends msg a byte at a time, waiting up to 1 s after each for the
+    server, while running() holds. Returns (sent, reply, cut_after_s): reply
+    is what the server sent (it must never answer a request that does not
+    end), cut_after_s the seconds until it closed the connection, or None
+    when running() stopped first."""
+    t0 = time.monotonic()
+    sent = 0
+    while running():
+        try:
+            s.send(msg[sent:sent + 1])
+            sent += 1
+        except (ConnectionResetError, BrokenPipeError):
+            return sent, b"", time.monotonic() - t0
+        r, _, _ = select.select([s], [], [], 1.0)
+        if r:
+            try:
+                got = s.recv(4096)
+            except ConnectionResetError:
+                got = b""
+            return sent, got, time.monotonic() - t0
+    return sent, b"", None
+
 def parse(data):
     head, _, body = data.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")

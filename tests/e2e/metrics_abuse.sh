@@ -111,27 +111,11 @@ def cmd_slowloris(limit_s):
     while time.monotonic() < t_end:
         tries += 1
         s = connect()
-        t0 = time.monotonic()
-        sent = 0
-        cut = None
-        while cut is None and time.monotonic() < t_end:
-            try:
-                s.send(msg[sent:sent + 1])
-                sent += 1
-            except (ConnectionResetError, BrokenPipeError):
-                cut = time.monotonic() - t0
-                break
-            r, _, _ = select.select([s], [], [], 1.0)
-            if r:
-                try:
-                    got = s.recv(4096)
-                except ConnectionResetError:
-                    got = b""
-                if got:
-                    print(f"slowloris: got a reply {got[:40]!r}")
-                    return 1
-                cut = time.monotonic() - t0
+        sent, got, cut = trickle(s, msg, lambda: time.monotonic() < t_end)
         s.close()
+        if got:
+            print(f"slowloris: got a reply {got[:40]!r}")
+            return 1
         if cut is None:
             break
         if cut >= 0.5 or sent > 1:  # held a slot, then cut

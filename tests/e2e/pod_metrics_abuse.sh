@@ -91,29 +91,13 @@ def cmd_slowloris():
     while not stopped():
         conns += 1
         s = connect()
-        t0 = time.monotonic()
-        sent = 0
-        while not stopped():
-            try:
-                s.send(msg[sent:sent + 1])
-                sent += 1
-            except (ConnectionResetError, BrokenPipeError):
-                break
-            r, _, _ = select.select([s], [], [], 1.0)
-            if r:
-                try:
-                    got = s.recv(4096)
-                except ConnectionResetError:
-                    got = b""
-                if got:
-                    print(f"slowloris: got a reply {got[:40]!r}")
-                    return 1
-                break
-        else:
-            s.close()
-            break
-        cut = time.monotonic() - t0
+        sent, got, cut = trickle(s, msg, lambda: not stopped())
         s.close()
+        if got:
+            print(f"slowloris: got a reply {got[:40]!r}")
+            return 1
+        if cut is None:
+            break
         cuts += 1
         if sent > 1:
             held += 1
